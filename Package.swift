@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+// The IKE suite: a Linux re-implementation of the Solaris IKEv1 subsystem.
+// Layers (docs/ARCHITECTURE.md): IPsecTypes (vocabulary) <- ISAKMP (wire format), IKECrypto (OpenSSL)
+// <- IKEDump (capture decoding) <- executables.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "ike-suite",
+    products: [
+        .executable(name: "ikedump", targets: ["ikedump"]),
+        .library(name: "ISAKMP", targets: ["ISAKMP"]),
+        .library(name: "IKECrypto", targets: ["IKECrypto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "IPsecTypes", swiftSettings: swiftSettings),
+        .target(name: "ISAKMP", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
+        .target(name: "IKECrypto", dependencies: ["COpenSSL", "IPsecTypes"], swiftSettings: swiftSettings),
+        .target(name: "IKEDump", dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
+        // Fakes and helpers shared by tests and benchmarks (never linked into the programs).
+        .target(name: "IKETestSupport", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ikedump",
+            dependencies: ["IKEDump", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ikebench",
+            dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes", "IKETestSupport"],
+            path: "Benchmarks/ikebench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ISAKMPTests", dependencies: ["ISAKMP", "IPsecTypes", "IKETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IKECryptoTests",
+            dependencies: ["IKECrypto", "IPsecTypes", "IKETestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IKEDumpTests",
+            dependencies: ["IKEDump", "ISAKMP", "IKECrypto", "IPsecTypes", "IKETestSupport"],
+            resources: [.copy("Captures")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,23 @@
+/* The slice of OpenSSL 3 libcrypto the IKE suite uses. Only the IKECrypto module imports this. */
+#ifndef IKE_COPENSSL_SHIM_H
+#define IKE_COPENSSL_SHIM_H
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/dsa.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/core_names.h>
+
+/* Macros that do not import into Swift. */
+static inline int ike_BN_num_bytes(const BIGNUM *bn) { return BN_num_bytes(bn); }
+
+#endif
