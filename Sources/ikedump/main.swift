@@ -44,6 +44,8 @@ struct IKEDumpCommand: ParsableCommand {
         }
         var dumper = Dumper(options: DumpOptions(json: json, keys: table))
         let summary = dumper.dump(capture: Array(bytes)) { print($0) }
+        // The summary goes to stderr; flush the report first so the two never interleave on a terminal.
+        fflush(nil)
         let undecrypted = summary.encrypted - summary.decrypted
         let closing = "\(summary.messages) messages, \(summary.malformed) malformed, \(summary.decrypted) of \(summary.encrypted) encrypted decrypted"
         FileHandle.standardError.write(Data((closing + "\n").utf8))
