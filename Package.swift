@@ -10,8 +10,10 @@ let package = Package(
     name: "ike-suite",
     products: [
         .executable(name: "ikedump", targets: ["ikedump"]),
+        .executable(name: "in.iked", targets: ["InIked"]),
         .library(name: "ISAKMP", targets: ["ISAKMP"]),
         .library(name: "IKECrypto", targets: ["IKECrypto"]),
+        .library(name: "IKEConfig", targets: ["IKEConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +27,7 @@ let package = Package(
         .target(name: "IPsecTypes", swiftSettings: swiftSettings),
         .target(name: "ISAKMP", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKECrypto", dependencies: ["COpenSSL", "IPsecTypes"], swiftSettings: swiftSettings),
+        .target(name: "IKEConfig", dependencies: ["IPsecTypes", "IKECrypto"], swiftSettings: swiftSettings),
         .target(name: "IKEDump", dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
         // Fakes and helpers shared by tests and benchmarks (never linked into the programs).
         .target(name: "IKETestSupport", swiftSettings: swiftSettings),
@@ -34,8 +37,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "InIked",
+            dependencies: ["IKEConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/in.iked",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "ikebench",
-            dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes", "IKETestSupport"],
+            dependencies: ["ISAKMP", "IKECrypto", "IKEConfig", "IPsecTypes", "IKETestSupport"],
             path: "Benchmarks/ikebench",
             swiftSettings: swiftSettings
         ),
@@ -44,6 +53,12 @@ let package = Package(
             name: "IKECryptoTests",
             dependencies: ["IKECrypto", "IPsecTypes", "IKETestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IKEConfigTests",
+            dependencies: ["IKEConfig", "IKECrypto", "IPsecTypes", "IKETestSupport"],
+            resources: [.copy("Examples")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,8 +14,9 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
         count = bytes.count
     }
 
-    /// `count` bytes produced by `fill`, which writes straight into the protected storage.
-    init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+    /// `count` bytes produced by `fill`, which writes straight into the protected storage (so a key
+    /// read from a file never exists in an ordinary array).
+    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
         self.count = count
         do {

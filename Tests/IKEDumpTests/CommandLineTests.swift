@@ -1,32 +1,13 @@
 import Foundation
+import IKETestSupport
 import Testing
 
 /// The `ikedump` program as a user runs it (the README's first command).
 @Suite("ikedump command line")
 struct CommandLineTests {
-    /// The built `ikedump`, next to the test bundle in the build folder.
-    static let executable: URL? = {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = folder.appendingPathComponent("ikedump")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }()
-
     static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = try #require(executable, "ikedump not built next to the tests")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let result = try ProductRunner.run("ikedump", arguments)
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     static func fixture(_ name: String) throws -> String { try #require(Fixture.resource(name)).path }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Runs one of the package's built programs (found next to the test bundle) and captures its output.
+public enum ProductRunner {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
+    }
+
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public let product: String
+        public var description: String { "\(product) is not built next to the tests" }
+    }
+
+    /// The path of a built product, searching the test bundle's folder and its parents.
+    public static func path(of product: String) -> String? {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent(product)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
+            folder.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    public static func run(_ product: String, _ arguments: [String]) throws -> Result {
+        guard let path = path(of: product) else { throw NotBuilt(product: product) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes before waiting, so a chatty program cannot block on a full pipe.
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self), standardError: String(decoding: err, as: UTF8.self))
+    }
+}
