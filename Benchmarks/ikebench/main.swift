@@ -1,6 +1,7 @@
 // ikebench: time per operation of the foundations in release mode (docs/PERFORMANCE.md).
 // Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run.
 import Foundation
+import IKEConfig
 import IKECrypto
 import IPsecTypes
 import ISAKMP
@@ -96,7 +97,51 @@ func decodeBenchmarks() throws {
     measure("encode Main Mode message 3", iterations: 50000) { _ = decoded.encoded() }
 }
 
+/// A generated ike.config with `count` rules: host, subnet and range remotes, a few rules with their
+/// own transforms, all behind one global transform list.
+func generatedConfiguration(rules count: Int) -> String {
+    var text = "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes }\np2_pfs 14\n"
+    for index in 0..<count {
+        let (a, b) = (index / 250, index % 250)
+        let remote: String
+        switch index % 3 {
+        case 0: remote = "172.\(16 + a % 16).\(b).\(1 + a / 16)"
+        case 1: remote = "10.\(a).\(b).0/24"
+        default: remote = "192.168.\(a % 256).\(b % 128) - 192.168.\(a % 256).\(b % 128 + 100)"
+        }
+        text += "{\n\tlabel \"peer \(index)\"\n\tlocal_addr 192.0.2.\(1 + index % 200)\n\tremote_addr \(remote)\n"
+        if index % 10 == 0 { text += "\tp1_xform { auth_method preshared oakley_group 19 auth_alg sha256 encr_alg aes(256) }\n" }
+        text += "\tp2_lifetime_secs \(600 + index % 3000)\n}\n"
+    }
+    return text
+}
+
+func configBenchmarks() throws {
+    let text = generatedConfiguration(rules: 10_000)
+    try measure("parse + validate a 10,000-rule ike.config (\(text.utf8.count / 1024) KiB)", iterations: 1) {
+        let result = IKEConfigParser.parse(text, file: "bench")
+        precondition(result.diagnostics.isEmpty && result.configuration.rules.count == 10_000, "\(result.diagnostics.prefix(3))")
+    }
+    let configuration = try IKEConfigParser.load(text, file: "bench")
+    measure("build the rule index for 10,000 rules", iterations: 1) { _ = RuleTable(configuration) }
+    let table = RuleTable(configuration)
+    var generator = SystemRandomNumberGenerator()
+    let pairs: [(IPAddress, IPAddress)] = (0..<4096).map { index in
+        let remote = configuration.rules[Int.random(in: 0..<10_000, using: &generator)].remoteAddresses[0]
+        let bounds = remote.bounds
+        let address = IPAddress(integer: bounds.low + (bounds.high - bounds.low) / 2, isIPv4: true)
+        return (IPAddress(integer: UInt128(0xC000_0201 + UInt32(index % 200)), isIPv4: true), address)
+    }
+    var hits = 0
+    measure("rule lookup for an address pair among 10,000 rules", iterations: 4096) {
+        hits &+= table.rule(local: pairs[hits & 4095].0, remote: pairs[hits & 4095].1) == nil ? 0 : 1
+    }
+    let miss = (IPAddress(integer: 0x0808_0808, isIPv4: true), IPAddress(integer: 0x0101_0101, isIPv4: true))
+    measure("rule lookup that matches nothing among 10,000 rules", iterations: 4096) { _ = table.rule(local: miss.0, remote: miss.1) }
+}
+
 print("ikebench: release build, best of 5 rounds")
+try configBenchmarks()
 try decodeBenchmarks()
 try keyScheduleBenchmark()
 try rsaBenchmarks()
