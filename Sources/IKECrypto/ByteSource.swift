@@ -1,3 +1,4 @@
+import IPsecTypes
 /// Something whose bytes can be fed to a hash, PRF or cipher without copying: public byte arrays and
 /// secrets alike, so key-schedule code can mix `g^xy` (secret) with cookies (public) in one PRF call.
 public protocol ByteSource {

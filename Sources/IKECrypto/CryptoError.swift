@@ -1,3 +1,4 @@
+import IPsecTypes
 /// IKECrypto computes everything IKEv1 needs on top of OpenSSL 3 libcrypto: Oakley groups, CBC ciphers,
 /// hashes and HMAC PRFs, RSA and DSA, a CSPRNG, and the RFC 2409 key schedule. All C calls stay inside
 /// this module; it exposes Swift types only. Secrets live in `SecretBytes`.

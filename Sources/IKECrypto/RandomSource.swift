@@ -1,4 +1,5 @@
 internal import COpenSSL
+import IPsecTypes
 
 /// A source of random bytes. The engine takes one as an argument so that tests can seed it; the daemon
 /// passes `SystemRandom`.

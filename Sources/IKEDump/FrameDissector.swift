@@ -11,13 +11,6 @@ public struct IKEDatagram: Sendable {
     public var payload: [UInt8]
 }
 
-/// An IP address and UDP port.
-public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPAddress
-    public var port: UInt16
-    public var description: String { address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)" }
-}
-
 /// What a frame turned out to hold.
 public enum DissectedFrame: Sendable {
     case ike(IKEDatagram)

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import IPsecTypes
 
 /// An owned OpenSSL BIGNUM. Internal: the public API speaks bytes; tests use it through `@testable`.
 final class BigNumber: @unchecked Sendable {

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import IPsecTypes
 
 /// RSA as IKEv1 uses it.
 ///

@@ -1,4 +1,6 @@
-internal import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Key material: bytes that are never printed and are wiped when released.
 ///
@@ -22,14 +24,14 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
         do {
             try fill(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
         } catch {
-            OPENSSL_cleanse(storage.baseAddress, storage.count)
+            wipe(storage)
             storage.deallocate()
             throw error
         }
     }
 
     deinit {
-        OPENSSL_cleanse(storage.baseAddress, storage.count)
+        wipe(storage)
         storage.deallocate()
     }
 
@@ -77,13 +79,26 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
     /// Constant-time comparison.
     public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, a.count) == 0 } }
+        return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in constantTimeEquals(a, b) } }
     }
 }
 
-/// Constant-time equality of two byte arrays (for hashes received from a peer).
+/// Zeroes memory in a way the optimiser may not remove (glibc's explicit_bzero).
+private func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress else { return }
+    explicit_bzero(base, buffer.count)
+}
+
+/// Constant-time equality of two byte arrays (for hashes received from a peer): the time taken
+/// depends only on the length.
 public func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
     guard lhs.count == rhs.count else { return false }
-    guard !lhs.isEmpty else { return true }
-    return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, a.count) == 0 } }
+    return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in constantTimeEquals(a, b) } }
+}
+
+func constantTimeEquals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in 0..<a.count { difference |= a[index] ^ b[index] }
+    return difference == 0
 }
