@@ -28,9 +28,10 @@ let package = Package(
         .target(name: "ISAKMP", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKECrypto", dependencies: ["COpenSSL", "IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKEConfig", dependencies: ["IPsecTypes", "IKECrypto"], swiftSettings: swiftSettings),
+        .target(name: "IKEEngine", dependencies: ["IPsecTypes", "ISAKMP", "IKECrypto", "IKEConfig"], swiftSettings: swiftSettings),
         .target(name: "IKEDump", dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
         // Fakes and helpers shared by tests and benchmarks (never linked into the programs).
-        .target(name: "IKETestSupport", swiftSettings: swiftSettings),
+        .target(name: "IKETestSupport", dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "ikedump",
             dependencies: ["IKEDump", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -59,6 +60,11 @@ let package = Package(
             name: "IKEConfigTests",
             dependencies: ["IKEConfig", "IKECrypto", "IPsecTypes", "IKETestSupport"],
             resources: [.copy("Examples")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IKEEngineTests",
+            dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "ISAKMP", "IPsecTypes", "IKETestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -76,7 +76,8 @@ public struct DataAttribute: Equatable, Sendable {
         return try decodeAll(&reader)
     }
 
-    func encode(into writer: inout ByteWriter) {
+    /// Writes the attribute (header and value) in its format.
+    public func encode(into writer: inout ByteWriter) {
         switch format {
         case .typeValue:
             writer.write(type | 0x8000)

@@ -1,0 +1,125 @@
+import IKECrypto
+import IPsecTypes
+
+/// IKEEngine negotiates IKEv1 without doing any I/O: it takes events (datagrams, kernel requests,
+/// results of heavy crypto, deadlines, administrator commands) with the current time and returns the
+/// effects the runtime carries out in order (send, install or delete SAs, compute, log). Clock and
+/// randomness are arguments, so every exchange runs the same in tests, simulations and the daemon.
+
+/// A point in time on the engine's clock (nanoseconds since an arbitrary origin).
+public struct EngineInstant: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var nanoseconds: Int64
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    public static let zero = EngineInstant(nanoseconds: 0)
+
+    public static func < (lhs: EngineInstant, rhs: EngineInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    /// This instant plus `seconds`.
+    public func adding(seconds: Double) -> EngineInstant {
+        EngineInstant(nanoseconds: nanoseconds &+ Int64(seconds * 1_000_000_000))
+    }
+
+    /// Seconds from `other` to this instant.
+    public func seconds(since other: EngineInstant) -> Double { Double(nanoseconds &- other.nanoseconds) / 1_000_000_000 }
+
+    public var description: String { "\(Double(nanoseconds) / 1_000_000_000)s" }
+}
+
+/// A UDP datagram with both endpoints.
+public struct Datagram: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var local: Endpoint
+    public var remote: Endpoint
+
+    public init(bytes: [UInt8], local: Endpoint, remote: Endpoint) {
+        self.bytes = bytes
+        self.local = local
+        self.remote = remote
+    }
+}
+
+/// Modular exponentiations and scalar multiplications, run by the runtime off the event loop.
+public enum ComputeJob: Sendable {
+    case generateKey(DHGroup)
+    case agree(DHPrivateKey, peerPublicValue: [UInt8])
+    case generateAndAgree(DHGroup, peerPublicValue: [UInt8])
+
+    /// Runs the job (on whatever thread the runtime chooses).
+    public func run(exponentLength: DHExponentLength = .short) -> ComputeResult {
+        do {
+            switch self {
+            case .generateKey(let group):
+                return .key(try DHPrivateKey.generate(group, exponentLength: exponentLength))
+            case .agree(let key, let peer):
+                return .keyAndSecret(key, try key.sharedSecret(withPeer: peer))
+            case .generateAndAgree(let group, let peer):
+                let key = try DHPrivateKey.generate(group, exponentLength: exponentLength)
+                return .keyAndSecret(key, try key.sharedSecret(withPeer: peer))
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+}
+
+/// The result of a `ComputeJob`.
+public enum ComputeResult: Sendable {
+    case key(DHPrivateKey)
+    case keyAndSecret(DHPrivateKey, SecretBytes)
+    case failed(CryptoError)
+}
+
+/// What a kernel (or an administrator's `initiate`) asks for: an SA pair for traffic between two
+/// addresses, under a policy entry.
+public struct AcquireRequest: Sendable, Equatable {
+    /// Our IKE address and the peer's.
+    public var localAddress: IPAddress
+    public var remoteAddress: IPAddress
+    /// The traffic that needs protection (for transport mode, the two IKE addresses).
+    public var selector: TrafficSelector
+
+    public init(localAddress: IPAddress, remoteAddress: IPAddress, selector: TrafficSelector? = nil) {
+        self.localAddress = localAddress
+        self.remoteAddress = remoteAddress
+        self.selector = selector ?? TrafficSelector(local: AddressRange(localAddress), remote: AddressRange(remoteAddress))
+    }
+}
+
+/// Everything that can happen to the engine.
+public enum EngineEvent: Sendable {
+    case datagram(Datagram)
+    case acquire(AcquireRequest)
+    /// A compute job's result, with the token the `compute` effect carried.
+    case computed(token: UInt64, ComputeResult)
+    /// The kernel expired an SA (soft: rekey; hard: gone).
+    case expired(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress, hard: Bool)
+    /// Time passed; deadlines up to now are due.
+    case tick
+    case deleteIPsecSAs(peer: IPAddress)
+    case deletePhase1(initiatorCookie: UInt64, responderCookie: UInt64)
+}
+
+/// Everything the engine asks the runtime to do.
+public enum EngineEffect: Sendable {
+    case send(Datagram)
+    case compute(token: UInt64, ComputeJob)
+    /// Install both directions of a negotiated SA.
+    case installSAs(inbound: IPsecSA, outbound: IPsecSA)
+    /// Remove an SA (by SPI, protocol and destination address, as kernels key them).
+    case deleteSA(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress)
+    case log(EngineLog)
+}
+
+/// A log record with its Solaris debug category (spec §4.4).
+public struct EngineLog: Sendable, Equatable, CustomStringConvertible {
+    public enum Category: String, Sendable {
+        case operational = "op", phase1 = "p1", phase2 = "p2", policy = "pol", proposal = "prop", key
+    }
+    public enum Level: Sendable, Comparable { case debug, info, warning, error }
+
+    public var level: Level
+    public var category: Category
+    public var message: String
+
+    public var description: String { "[\(category.rawValue)] \(message)" }
+}

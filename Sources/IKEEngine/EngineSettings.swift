@@ -1,0 +1,73 @@
+import IKEConfig
+import IPsecTypes
+
+/// What the engine negotiates with: the parsed configuration files and a few runtime choices.
+public struct EngineSettings: Sendable {
+    public var configuration: IKEConfiguration
+    public var presharedKeys: PresharedKeys
+    /// The IPsec policy (ipsecinit.conf): the source of Quick Mode proposals and what a responder accepts.
+    public var policies: [PolicyEntry]
+    /// UDP port peers listen on (500; tests and the demo use others).
+    public var peerPort: UInt16
+    /// UDP port we listen on (what our initiated exchanges come from).
+    public var localPort: UInt16
+    /// Anti-replay window for every SA we install.
+    public var replayWindow: UInt32
+    let rules: RuleTable
+
+    public init(configuration: IKEConfiguration, presharedKeys: PresharedKeys, policies: [PolicyEntry], peerPort: UInt16 = 500, localPort: UInt16 = 500, replayWindow: UInt32 = 32) {
+        self.configuration = configuration
+        self.presharedKeys = presharedKeys
+        self.policies = policies
+        self.peerPort = peerPort
+        self.localPort = localPort
+        self.replayWindow = replayWindow
+        self.rules = RuleTable(configuration)
+    }
+
+    var retryLimit: Int { Int(configuration.globals.retryLimit ?? IKEDefaults.retryLimit) }
+    var retryInitial: Double { configuration.globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial }
+    var retryMaximum: Double { configuration.globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum }
+    var expireTimer: Double { Double(configuration.globals.expireTimer ?? IKEDefaults.expireTimer) }
+    var phase1Lifetime: UInt32 { configuration.globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds }
+    var phase1NonceLength: Int { Int(configuration.globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength) }
+    var phase2NonceLength: Int { Int(configuration.globals.phase2NonceLength ?? IKEDefaults.phase2NonceLength) }
+
+    /// The retransmission interval before attempt `attempt` (0-based): init, doubling, capped.
+    func retransmitInterval(attempt: Int) -> Double {
+        var interval = retryInitial
+        for _ in 0..<attempt { interval = min(interval * 2, retryMaximum) }
+        return min(interval, retryMaximum)
+    }
+}
+
+extension EngineSettings {
+    /// The first policy entry that protects `selector` (our side local). `initiating` skips entries that
+    /// only admit inbound traffic (`permit`).
+    func policy(for selector: TrafficSelector, initiating: Bool) -> PolicyEntry? {
+        policies.first { entry in
+            guard entry.actions.contains(where: { $0.kind.protects && !(initiating && $0.kind == .permit) }) else { return false }
+            let pattern = entry.pattern
+            if let local = pattern.localAddress, !local.covers(selector.local) { return false }
+            if let remote = pattern.remoteAddress, !remote.covers(selector.remote) { return false }
+            if let ulp = pattern.upperProtocol, selector.upperProtocol != ulp { return false }
+            if let port = pattern.localPort, selector.localPort != port { return false }
+            if let port = pattern.remotePort, selector.remotePort != port { return false }
+            return true
+        }
+    }
+}
+
+extension AddressSpec {
+    /// Whether every address of `range` is in this spec.
+    func covers(_ range: AddressRange) -> Bool {
+        guard range.isIPv4 == isIPv4 else { return false }
+        let bounds = self.bounds
+        return range.first.integerValue >= bounds.low && range.last.integerValue <= bounds.high
+    }
+
+    var range: AddressRange {
+        let bounds = self.bounds
+        return AddressRange(first: IPAddress(integer: bounds.low, isIPv4: isIPv4), last: IPAddress(integer: bounds.high, isIPv4: isIPv4))
+    }
+}

@@ -1,0 +1,55 @@
+import IPsecTypes
+
+extension IKEEngine {
+    /// Everything due at `now`: retransmissions, give-ups, expiries.
+    func runDeadlines() {
+        for sa in Array(phase1.values) where sa.state != .dead {
+            if let deadline = sa.mainMode.deadline, deadline <= now {
+                if let pending = sa.mainMode.pending, sa.mainMode.attempts < settings.retryLimit {
+                    sa.mainMode.attempts += 1
+                    sa.mainMode.deadline = now.adding(seconds: settings.retransmitInterval(attempt: sa.mainMode.attempts))
+                    statistics.retransmissions += 1
+                    send(pending, from: sa.local, to: sa.remote)
+                } else {
+                    if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
+                    failPhase1(sa, "no answer after \(settings.retryLimit) retransmissions")
+                    continue
+                }
+            }
+            if !sa.isEstablished, sa.created.adding(seconds: settings.expireTimer) <= now {
+                failPhase1(sa, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
+                continue
+            }
+            if let expires = sa.expires, expires <= now {
+                log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) reached its lifetime")
+                deletePhase1(sa, notify: true)
+                continue
+            }
+            for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
+                if let deadline = exchange.slot.deadline, deadline <= now {
+                    if let pending = exchange.slot.pending, exchange.slot.attempts < settings.retryLimit {
+                        exchange.slot.attempts += 1
+                        exchange.slot.deadline = now.adding(seconds: settings.retransmitInterval(attempt: exchange.slot.attempts))
+                        statistics.retransmissions += 1
+                        send(pending, from: sa.local, to: sa.remote)
+                    } else {
+                        failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
+                        continue
+                    }
+                }
+                if exchange.created.adding(seconds: settings.expireTimer) <= now {
+                    failQuickMode(sa, exchange, "not complete after expire_timer")
+                }
+            }
+        }
+        for (ourSPI, pair) in ipsecSAs {
+            if let hard = pair.hardDeadline, hard <= now {
+                log(.info, .phase2, "IPsec SA \(hex(ourSPI)) with \(pair.peer) reached its hard lifetime")
+                announceDelete(pair)
+                removeIPsecSAs(ourSPI)
+            } else if !pair.rekeyed, let soft = pair.softDeadline, soft <= now {
+                rekey(ourSPI)
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import IKECrypto
+import IPsecTypes
+import ISAKMP
+
+/// Informational exchanges (RFC 2409 §5.7): notifies and deletes, protected by HASH(1) once Phase 1 is
+/// complete. An unprotected or unverifiable informational never changes established state
+/// (racoon CVE-2004-0164, Libreswan CVE-2019-10155).
+extension IKEEngine {
+    func informational(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        guard message.header.flags.contains(.encryption) else {
+            // Before Phase 1 completes the peer can only refuse in the clear.
+            if !sa.isEstablished, let notify = clearNotify(message) {
+                failPhase1(sa, "peer sent \(notify)")
+            } else {
+                statistics.unexpectedDropped += 1
+            }
+            return
+        }
+        guard var protection = sa.protection, let keys = sa.keys else {
+            statistics.unexpectedDropped += 1
+            return
+        }
+        guard let payloads = try? protection.open(message), case .hash(let hash)? = payloads.first?.content,
+              constantTimeEquals(hash, Phase2Keying(keys).hash1(messageID: message.header.messageID, rest: PayloadChain.encode(Array(payloads.dropFirst()))))
+        else {
+            statistics.authenticationDropped += 1
+            log(.warning, .operational, "dropped an informational from \(sa.remote) that does not verify")
+            return
+        }
+        protection.accept(message)
+        sa.protection = protection
+        for payload in payloads.dropFirst() {
+            switch payload.content {
+            case .delete(let delete): received(delete, on: sa)
+            case .notification(let notify): received(notify, on: sa)
+            default: break
+            }
+        }
+    }
+
+    private func received(_ delete: DeletePayload, on sa: Phase1SA) {
+        switch delete.protocolID {
+        case .isakmp:
+            for spi in delete.spis where spi.count == 16 {
+                let cookies = CookiePair(initiator: Cookie(Array(spi[0..<8])), responder: Cookie(Array(spi[8..<16])))
+                // Only SAs with this peer may be deleted through this SA.
+                guard let target = phase1[cookies], target.remote.address == sa.remote.address else { continue }
+                log(.info, .phase1, "peer \(sa.remote) deleted Phase 1 SA \(cookies.initiator):\(cookies.responder)")
+                removePhase1(target)
+            }
+        case .esp, .ah:
+            for spi in delete.spis {
+                guard let value = spi.spiValue,
+                      let (ourSPI, _) = ipsecSAs.first(where: { $0.value.outbound.spi == value && $0.value.peer == sa.remote.address && $0.value.outbound.protocolID == delete.protocolID })
+                else { continue }
+                log(.info, .phase2, "peer \(sa.remote) deleted IPsec SA \(hex(value))")
+                removeIPsecSAs(ourSPI)
+            }
+        default:
+            break
+        }
+    }
+
+    private func received(_ notify: NotificationPayload, on sa: Phase1SA) {
+        switch notify.type {
+        case .initialContact:
+            forgetEarlierSAs(of: sa)
+        case .connected, .responderLifetime, .replayStatus:
+            break
+        case .dpdRUThere:
+            sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
+        default:
+            if notify.type.isError {
+                log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
+                // A refusal ends the Quick Modes we are waiting on.
+                for exchange in sa.quickModes.values where exchange.role == .initiator && exchange.state == .initiatorSentProposal {
+                    if notify.spi.isEmpty || notify.spi.spiValue == exchange.ourSPI || notify.spi == exchange.offer?.proposals.first?.spi {
+                        failQuickMode(sa, exchange, "peer sent \(notify.type)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends a protected informational with `payloads` after HASH(1).
+    func sendInformational(_ sa: Phase1SA, _ payloads: [Payload]) {
+        guard sa.isEstablished, let keys = sa.keys, var protection = sa.protection else { return }
+        let id = makeMessageID(for: sa)
+        let hash = Phase2Keying(keys).hash1(messageID: id, rest: PayloadChain.encode(payloads))
+        let bytes = protection.seal(sa.header(.informational, messageID: id), [Payload(.hash(hash))] + payloads)
+        sa.protection = protection
+        send(bytes, from: sa.local, to: sa.remote)
+    }
+
+    func sendNotify(_ sa: Phase1SA, _ type: NotifyMessageType, protocolID: SecurityProtocol, spi: [UInt8]) {
+        sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: protocolID, type: type, spi: spi)))])
+    }
+
+    /// Deletes a Phase 1 SA, telling the peer when asked to.
+    func deletePhase1(_ sa: Phase1SA, notify: Bool) {
+        if notify {
+            sendInformational(sa, [Payload(.delete(DeletePayload(protocolID: .isakmp, spiSize: 16, spis: [sa.initiatorCookie.bytes + sa.responderCookie.bytes])))])
+        }
+        log(.info, .phase1, "deleted Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote)")
+        removePhase1(sa)
+    }
+
+    /// Deletes every IPsec SA with a peer, telling it through an established Phase 1 SA.
+    func deleteIPsecSAs(peer: IPAddress, notify: Bool) {
+        for (ourSPI, pair) in ipsecSAs where pair.peer == peer {
+            if notify { announceDelete(pair) }
+            removeIPsecSAs(ourSPI)
+        }
+    }
+
+    /// Sends a Delete for our inbound SPI of a pair.
+    func announceDelete(_ pair: InstalledSAPair) {
+        let carrier = phase1[pair.cookies].flatMap { $0.isEstablished ? $0 : nil }
+            ?? phase1.values.first { $0.isEstablished && $0.remote.address == pair.peer }
+        guard let carrier else { return }
+        sendInformational(carrier, [Payload(.delete(DeletePayload(protocolID: pair.inbound.protocolID, spiSize: 4, spis: [pair.inbound.spi.bigEndianBytes])))])
+    }
+
+    /// Removes both directions of an SA pair from the kernel and our table.
+    func removeIPsecSAs(_ ourSPI: UInt32) {
+        guard let pair = ipsecSAs.removeValue(forKey: ourSPI) else { return }
+        effects.append(.deleteSA(spi: pair.inbound.spi, protocolID: pair.inbound.protocolID, destination: pair.inbound.destination))
+        effects.append(.deleteSA(spi: pair.outbound.spi, protocolID: pair.outbound.protocolID, destination: pair.outbound.destination))
+        statistics.ipsecSAsDeleted += 1
+    }
+
+    /// INITIAL-CONTACT: the peer restarted, so every other SA we hold with it is stale.
+    func forgetEarlierSAs(of sa: Phase1SA) {
+        for other in phase1.values where other !== sa && other.remote.address == sa.remote.address {
+            log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): dropping Phase 1 SA \(other.initiatorCookie):\(other.responderCookie)")
+            removePhase1(other)
+        }
+        for (ourSPI, pair) in ipsecSAs where pair.peer == sa.remote.address && pair.installed < (sa.established ?? now) {
+            removeIPsecSAs(ourSPI)
+        }
+    }
+
+    /// The kernel says an SA expired.
+    func kernelExpired(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress, hard: Bool) {
+        guard let (ourSPI, pair) = ipsecSAs.first(where: { key, value in
+            (value.inbound.spi == spi && value.inbound.destination == destination) || (value.outbound.spi == spi && value.outbound.destination == destination)
+        }) else { return }
+        if hard {
+            announceDelete(pair)
+            removeIPsecSAs(ourSPI)
+        } else {
+            rekey(ourSPI)
+        }
+    }
+
+    /// Starts a new Quick Mode for the traffic of an SA pair before it expires.
+    func rekey(_ ourSPI: UInt32) {
+        guard var pair = ipsecSAs[ourSPI], !pair.rekeyed, let request = pair.request else { return }
+        pair.rekeyed = true
+        ipsecSAs[ourSPI] = pair
+        log(.info, .phase2, "soft expiry of \(hex(ourSPI)): rekeying \(request.selector)")
+        acquire(request)
+    }
+}

@@ -1,0 +1,169 @@
+import IKECrypto
+import IKEConfig
+import IPsecTypes
+import ISAKMP
+
+/// The IKEv1 engine: routes datagrams to Phase 1 SAs by cookies and to Quick Mode exchanges by message
+/// ID, answers stateless cases, keeps every deadline, and collects the effects of each event.
+///
+/// Use from one thread (or actor) at a time: `handle(_:at:)` with non-decreasing times, carry out the
+/// returned effects in order, then wake at `nextDeadline()` with `.tick`.
+public final class IKEEngine {
+    public internal(set) var settings: EngineSettings
+    public internal(set) var statistics = EngineStatistics()
+    let random: any RandomSource
+    var now = EngineInstant.zero
+    var effects: [EngineEffect] = []
+
+    var phase1: [CookiePair: Phase1SA] = [:]
+    /// MM1 retransmissions find their half-open SA by (initiator cookie, peer).
+    var halfOpen: [HalfOpenKey: CookiePair] = [:]
+    /// IPsec SAs we installed, by our inbound SPI.
+    var ipsecSAs: [UInt32: InstalledSAPair] = [:]
+    var pendingCompute: [UInt64: ComputeContinuation] = [:]
+    var nextToken: UInt64 = 1
+    /// Secret for cookie generation (RFC 2408 §2.5.3), from the injected randomness.
+    let cookieSecret: [UInt8]
+
+    struct HalfOpenKey: Hashable {
+        var initiatorCookie: Cookie
+        var peer: Endpoint
+    }
+
+    /// What a compute result continues.
+    enum ComputeContinuation {
+        case phase1Key(CookiePair)
+        case phase1Secret(CookiePair)
+        case quickModeKey(CookiePair, UInt32)
+        case quickModeSecret(CookiePair, UInt32)
+    }
+
+    /// Both directions of an SA pair we installed, for deletes and expiry.
+    struct InstalledSAPair {
+        var inbound: IPsecSA
+        var outbound: IPsecSA
+        var cookies: CookiePair
+        var peer: IPAddress
+        var request: AcquireRequest?
+        var installed: EngineInstant
+        var softDeadline: EngineInstant?
+        var hardDeadline: EngineInstant?
+        var rekeyed = false
+    }
+
+    public init(settings: EngineSettings, random: any RandomSource, now: EngineInstant = .zero) {
+        self.settings = settings
+        self.random = random
+        self.now = now
+        self.cookieSecret = random.bytes(32)
+    }
+
+    /// Replaces configuration and keys (SIGHUP). Established SAs stay; new negotiations use the new files.
+    public func reload(_ settings: EngineSettings) { self.settings = settings }
+
+    /// Handles one event at `time`; returns the effects to carry out, in order.
+    public func handle(_ event: EngineEvent, at time: EngineInstant) -> [EngineEffect] {
+        now = max(now, time)
+        effects = []
+        switch event {
+        case .datagram(let datagram): receive(datagram)
+        case .acquire(let request): acquire(request)
+        case .computed(let token, let result): computed(token, result)
+        case .expired(let spi, let protocolID, let destination, let hard): kernelExpired(spi: spi, protocolID: protocolID, destination: destination, hard: hard)
+        case .tick: break
+        case .deleteIPsecSAs(let peer): deleteIPsecSAs(peer: peer, notify: true)
+        case .deletePhase1(let initiator, let responder):
+            if let sa = phase1[CookiePair(initiator: Cookie(value: initiator), responder: Cookie(value: responder))] { deletePhase1(sa, notify: true) }
+        }
+        runDeadlines()
+        return effects
+    }
+
+    /// The earliest instant at which `handle(.tick, at:)` has work to do.
+    public func nextDeadline() -> EngineInstant? {
+        var earliest: EngineInstant?
+        func consider(_ instant: EngineInstant?) {
+            guard let instant else { return }
+            if earliest == nil || instant < earliest! { earliest = instant }
+        }
+        for sa in phase1.values {
+            consider(sa.mainMode.deadline)
+            if !sa.isEstablished { consider(sa.created.adding(seconds: settings.expireTimer)) }
+            consider(sa.expires)
+            for exchange in sa.quickModes.values {
+                consider(exchange.slot.deadline)
+                if exchange.state != .done && exchange.state != .failed { consider(exchange.created.adding(seconds: settings.expireTimer)) }
+            }
+        }
+        for pair in ipsecSAs.values {
+            if !pair.rekeyed { consider(pair.softDeadline) }
+            consider(pair.hardDeadline)
+        }
+        return earliest
+    }
+
+    // MARK: Views for administration
+
+    /// The Phase 1 SAs, for `ikeadm dump p1`.
+    public var phase1Summaries: [Phase1Summary] {
+        phase1.values.filter { $0.state != .dead }.sorted { $0.created < $1.created }.map(Phase1Summary.init)
+    }
+
+    /// The IPsec SAs, for `ikeadm dump sa`.
+    public var ipsecSummaries: [IPsecSASummary] {
+        ipsecSAs.values.sorted { $0.installed < $1.installed }.map { IPsecSASummary(pair: $0, now: now) }
+    }
+
+    // MARK: Helpers used by the exchanges
+
+    func log(_ level: EngineLog.Level, _ category: EngineLog.Category, _ message: String) {
+        effects.append(.log(EngineLog(level: level, category: category, message: message)))
+    }
+
+    func send(_ bytes: [UInt8], from local: Endpoint, to remote: Endpoint) {
+        effects.append(.send(Datagram(bytes: bytes, local: local, remote: remote)))
+    }
+
+    func compute(_ job: ComputeJob, then continuation: ComputeContinuation) {
+        let token = nextToken
+        nextToken += 1
+        pendingCompute[token] = continuation
+        effects.append(.compute(token: token, job))
+    }
+
+    /// A fresh cookie: a keyed hash of the peer, our secret and randomness (RFC 2408 §2.5.3).
+    func makeCookie(peer: Endpoint) -> Cookie {
+        let digest = (try? Digest(.sha256))?.prf(key: cookieSecret, peer.address.bytes, [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], random.bytes(8))
+        var bytes = Array((digest ?? random.bytes(8)).prefix(8))
+        if bytes.allSatisfy({ $0 == 0 }) { bytes[7] = 1 }
+        return Cookie(bytes)
+    }
+
+    /// A random message ID not yet used on this SA.
+    func makeMessageID(for sa: Phase1SA) -> UInt32 {
+        while true {
+            let bytes = random.bytes(4)
+            let id = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if id != 0, !sa.messageIDs.contains(id) {
+                sa.messageIDs.insert(id)
+                return id
+            }
+        }
+    }
+
+    /// A random SPI not in use, above the reserved range 1–255 (RFC 4303 §2.1).
+    func makeSPI() -> UInt32 {
+        while true {
+            let spi = random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if spi > 255, ipsecSAs[spi] == nil, !phase1.values.contains(where: { $0.quickModes.values.contains { $0.ourSPI == spi } }) { return spi }
+        }
+    }
+
+    func register(_ sa: Phase1SA) { phase1[sa.cookies] = sa }
+
+    /// Re-keys an SA under its full cookie pair once the responder cookie is known.
+    func rekeyTable(_ sa: Phase1SA, from old: CookiePair) {
+        phase1[old] = nil
+        phase1[sa.cookies] = sa
+    }
+}

@@ -1,0 +1,426 @@
+import IKECrypto
+import IKEConfig
+import IPsecTypes
+import ISAKMP
+
+/// Main Mode with pre-shared keys (RFC 2409 §5.4), both roles:
+///
+///     HDR, SA                 -->
+///                             <--  HDR, SA
+///     HDR, KE, Ni             -->
+///                             <--  HDR, KE, Nr
+///     HDR*, IDii, HASH_I      -->
+///                             <--  HDR*, IDir, HASH_R
+extension IKEEngine {
+    // MARK: Initiator
+
+    /// Starts Main Mode towards `remote` under `rule`; the acquire waits for it.
+    func startMainMode(rule: IKERule, local: Endpoint, remote: Endpoint, waiting request: AcquireRequest) {
+        let transforms = settings.configuration.transforms(for: rule)
+        let cookie = makeCookie(peer: remote)
+        let sa = Phase1SA(role: .initiator, initiatorCookie: cookie, responderCookie: .zero, local: local, remote: remote, rule: rule, state: .initiatorSentSA, now: now)
+        sa.waiting.append(request)
+        let offer = Phase1Proposal.payload(for: transforms, defaultLifetime: settings.phase1Lifetime)
+        let saPayload = Payload(.securityAssociation(offer))
+        sa.initiatorSABody = saPayload.body
+        register(sa)
+        statistics.phase1AttemptedInitiator += 1
+        let message = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([saPayload] + vendorIDs()))
+        let bytes = message.encoded()
+        sa.mainMode.sent(bytes, at: now, settings: settings)
+        send(bytes, from: local, to: remote)
+        // Each offered transform may use another group; the key is made for the first, and again if
+        // the responder picks another.
+        if let group = transforms.first?.group {
+            sa.keyGroupRequested = group
+            compute(.generateKey(group), then: .phase1Key(sa.cookies))
+        }
+        log(.info, .phase1, "initiating Main Mode to \(remote) (rule \"\(rule.label)\", \(transforms.count) transforms)")
+    }
+
+    /// Vendor IDs we announce: DPD and RFC 3947 NAT-T are recognised by peers; we send only what we do.
+    func vendorIDs() -> [Payload] { [] }
+
+    // MARK: Responder
+
+    func respondToMainMode1(_ message: ISAKMPMessage, _ datagram: Datagram) {
+        statistics.phase1AttemptedResponder += 1
+        guard let saPayload = message.first(.securityAssociation), case .securityAssociation(let offer) = saPayload.content else {
+            statistics.phase1FailedResponder += 1
+            statistics.malformedDropped += 1
+            return
+        }
+        let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: .zero)
+        guard let rule = settings.rules.rule(local: datagram.local.address, remote: datagram.remote.address) else {
+            statistics.phase1FailedResponder += 1
+            log(.warning, .policy, "no ike.config rule for \(datagram.local.address) <- \(datagram.remote.address); refusing Main Mode")
+            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            return
+        }
+        let acceptable = settings.configuration.transforms(for: rule)
+        guard let (chosen, negotiated) = Phase1Proposal.select(from: offer, acceptable: acceptable, ourLifetime: settings.phase1Lifetime) else {
+            statistics.phase1FailedResponder += 1
+            log(.warning, .proposal, "no acceptable Phase 1 transform from \(datagram.remote) for rule \"\(rule.label)\"")
+            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            return
+        }
+        guard negotiated.authenticationMethod == .preSharedKey else {
+            statistics.phase1FailedResponder += 1
+            log(.warning, .phase1, "\(negotiated.authenticationMethod) authentication is not implemented yet")
+            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            return
+        }
+        let sa = Phase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
+                          local: datagram.local, remote: datagram.remote, rule: rule, state: .responderSentSA, now: now)
+        sa.negotiated = negotiated
+        sa.initiatorSABody = saPayload.body
+        register(sa)
+        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: datagram.remote)] = sa.cookies
+        // The answer is the chosen transform as offered, in a proposal with the offer's number.
+        guard let proposal = offer.proposals.first(where: { $0.transforms.contains(chosen) }) else { return }
+        let answer = SecurityAssociationPayload(doi: offer.doi, situation: offer.situation,
+                                                proposals: [ProposalPayload(number: proposal.number, protocolID: .isakmp, spi: proposal.spi, transforms: [chosen])])
+        let reply = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([Payload(.securityAssociation(answer))] + vendorIDs())).encoded()
+        sa.mainMode.received(datagram.bytes, answer: reply)
+        send(reply, from: sa.local, to: sa.remote)
+        sa.keyGroupRequested = negotiated.group
+        compute(.generateKey(negotiated.group), then: .phase1Key(sa.cookies))
+        log(.info, .phase1, "Main Mode from \(datagram.remote): rule \"\(rule.label)\", \(describe(negotiated))")
+    }
+
+    // MARK: Both
+
+    func mainMode(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        if sa.mainMode.isRepeat(datagram.bytes) {
+            repeatOrDrop(datagram, slot: sa.mainMode, sa: sa)
+            return
+        }
+        switch (sa.role, sa.state) {
+        case (.initiator, .initiatorSentSA): initiatorReceivedSA(message, datagram, sa)
+        case (.initiator, .initiatorSentKE): initiatorReceivedKE(message, datagram, sa)
+        case (.initiator, .initiatorSentAuth): initiatorReceivedAuth(message, datagram, sa)
+        case (.responder, .responderSentSA): responderReceivedKE(message, datagram, sa)
+        case (.responder, .responderSentKE): responderReceivedAuth(message, datagram, sa)
+        case (.initiator, .initiatorComputing), (.responder, .responderComputing):
+            statistics.unexpectedDropped += 1 // busy; the peer will retransmit
+        case (.responder, .established), (.initiator, .established):
+            statistics.unexpectedDropped += 1
+        case (_, .dead), (.initiator, _), (.responder, _):
+            statistics.unexpectedDropped += 1
+        }
+    }
+
+    private func initiatorReceivedSA(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        if let notify = clearNotify(message) {
+            failPhase1(sa, "peer refused Main Mode: \(notify)")
+            return
+        }
+        guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content,
+              answer.proposals.count == 1, let transform = answer.proposals.first?.transforms.first, answer.proposals.first?.transforms.count == 1,
+              let negotiated = Phase1Proposal.parse(transform, ourLifetime: settings.phase1Lifetime),
+              settings.configuration.transforms(for: sa.rule).contains(where: { Phase1Proposal.allows($0, negotiated) })
+        else {
+            // A responder may only pick one of our transforms (RFC 2408 §4.2).
+            failPhase1(sa, "responder chose a transform we did not offer")
+            return
+        }
+        sa.negotiated = negotiated
+        sa.mainMode.answered()
+        sa.mainMode.received(datagram.bytes, answer: nil)
+        if let key = sa.ourKey, key.group == negotiated.group {
+            sendMainMode3(sa)
+            return
+        }
+        sa.waitingForKey = true
+        if sa.keyGroupRequested != negotiated.group {
+            sa.ourKey = nil
+            sa.keyGroupRequested = negotiated.group
+            compute(.generateKey(negotiated.group), then: .phase1Key(sa.cookies))
+        }
+    }
+
+    private func sendMainMode3(_ sa: Phase1SA) {
+        guard let key = sa.ourKey else { return }
+        sa.waitingForKey = false
+        sa.initiatorNonce = random.bytes(settings.phase1NonceLength)
+        let message = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([
+            Payload(.keyExchange(key.publicValue)), Payload(.nonce(sa.initiatorNonce)),
+        ]))
+        let bytes = message.encoded()
+        sa.state = .initiatorSentKE
+        sa.mainMode.sent(bytes, at: now, settings: settings)
+        send(bytes, from: sa.local, to: sa.remote)
+    }
+
+    private func initiatorReceivedKE(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        guard case .keyExchange(let ke)? = message.first(.keyExchange)?.content, case .nonce(let nonce)? = message.first(.nonce)?.content,
+              let key = sa.ourKey
+        else {
+            statistics.unexpectedDropped += 1
+            return
+        }
+        guard let psk = presharedKey(for: sa) else {
+            failPhase1(sa, "no pre-shared key for \(sa.local.address) -> \(sa.remote.address) in ike.preshared")
+            return
+        }
+        sa.presharedKey = psk
+        sa.peerPublicValue = ke
+        sa.responderNonce = nonce
+        sa.mainMode.answered()
+        sa.mainMode.received(datagram.bytes, answer: nil)
+        sa.state = .initiatorComputing
+        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.cookies))
+    }
+
+    private func responderReceivedKE(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        guard case .keyExchange(let ke)? = message.first(.keyExchange)?.content, case .nonce(let nonce)? = message.first(.nonce)?.content else {
+            statistics.unexpectedDropped += 1
+            return
+        }
+        guard let key = sa.ourKey else {
+            sa.deferred = (message, datagram) // handled as soon as our key is ready
+            return
+        }
+        guard let psk = presharedKey(for: sa) else {
+            failPhase1(sa, "no pre-shared key for \(sa.remote.address) in ike.preshared")
+            sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
+            return
+        }
+        sa.presharedKey = psk
+        sa.peerPublicValue = ke
+        sa.initiatorNonce = nonce
+        // Nr is chosen now: SKEYID needs it as soon as g^xy is known.
+        sa.responderNonce = random.bytes(settings.phase1NonceLength)
+        sa.deferred = nil
+        sa.mainMode.received(datagram.bytes, answer: nil)
+        sa.state = .responderComputing
+        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.cookies))
+    }
+
+    /// A DH key or g^xy for Main Mode is ready.
+    func mainModeComputed(_ sa: Phase1SA, _ result: ComputeResult) {
+        switch result {
+        case .failed(let error):
+            if sa.state == .initiatorComputing || sa.state == .responderComputing {
+                if sa.role == .responder { sendClearNotify(.invalidKeyInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote) }
+                failPhase1(sa, "Diffie-Hellman failed: \(error)")
+            }
+        case .key(let key):
+            guard key.group == sa.keyGroupRequested else { return } // superseded by a request for another group
+            sa.ourKey = key
+            if sa.role == .initiator, sa.waitingForKey, sa.negotiated?.group == key.group { sendMainMode3(sa) }
+            if sa.role == .responder, let (message, datagram) = sa.deferred { responderReceivedKE(message, datagram, sa) }
+        case .keyAndSecret(_, let secret):
+            guard deriveKeys(sa, sharedSecret: secret) else { return }
+            if sa.role == .initiator {
+                sendMainMode5(sa)
+            } else {
+                sendMainMode4(sa)
+            }
+        }
+    }
+
+    private func deriveKeys(_ sa: Phase1SA, sharedSecret: SecretBytes) -> Bool {
+        guard let negotiated = sa.negotiated, let psk = sa.presharedKey else { return false }
+        do {
+            let keys = try Phase1KeySchedule(
+                method: .preSharedKey(psk), hash: negotiated.hash, sharedSecret: sharedSecret,
+                initiatorCookie: sa.initiatorCookie.bytes, responderCookie: sa.responderCookie.bytes,
+                initiatorNonce: sa.initiatorNonce, responderNonce: sa.responderNonce, encryptionKeyLength: negotiated.keyLength)
+            let cipher = try CBCCipher(negotiated.encryption, keyLength: negotiated.keyLength)
+            sa.keys = keys
+            sa.protection = MessageProtection(
+                cipher: cipher, key: keys.encryptionKey,
+                ivs: IVChain(digest: keys.digest, blockSize: cipher.blockSize, initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic))
+            return true
+        } catch {
+            failPhase1(sa, "key derivation failed: \(error)")
+            return false
+        }
+    }
+
+    private func sendMainMode4(_ sa: Phase1SA) {
+        guard let key = sa.ourKey else { return }
+        let message = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([
+            Payload(.keyExchange(key.publicValue)), Payload(.nonce(sa.responderNonce)),
+        ]))
+        let bytes = message.encoded()
+        sa.mainMode.lastAnswer = bytes
+        sa.state = .responderSentKE
+        send(bytes, from: sa.local, to: sa.remote)
+    }
+
+    private func sendMainMode5(_ sa: Phase1SA) {
+        guard let keys = sa.keys, var protection = sa.protection else { return }
+        let id = ourIdentity(sa)
+        let hash = keys.initiatorHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
+        var payloads = [id, Payload(.hash(hash))]
+        if isFirstContact(with: sa.remote.address, except: sa) {
+            // INITIAL-CONTACT tells the peer to drop SAs it still holds from an earlier life of ours.
+            payloads.append(Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .initialContact, spi: sa.initiatorCookie.bytes + sa.responderCookie.bytes))))
+        }
+        let bytes = protection.seal(sa.header(.identityProtection), payloads)
+        sa.protection = protection
+        sa.state = .initiatorSentAuth
+        sa.mainMode.sent(bytes, at: now, settings: settings)
+        send(bytes, from: sa.local, to: sa.remote)
+    }
+
+    private func responderReceivedAuth(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        guard var protection = sa.protection, let keys = sa.keys else { return }
+        let payloads: [Payload]
+        do {
+            payloads = try protection.open(message)
+        } catch {
+            statistics.authenticationDropped += 1
+            log(.warning, .phase1, "MM5 from \(sa.remote) does not decrypt (wrong pre-shared key?): \(error)")
+            return
+        }
+        guard let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content else {
+            statistics.authenticationDropped += 1
+            return
+        }
+        let expected = keys.initiatorHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
+        guard constantTimeEquals(hash, expected) else {
+            statistics.authenticationDropped += 1
+            sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
+            failPhase1(sa, "HASH_I from \(sa.remote) does not verify: the pre-shared keys differ")
+            return
+        }
+        guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
+            sendClearNotify(.invalidIDInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote)
+            failPhase1(sa, "the peer's identity does not match its address \(sa.remote.address)")
+            return
+        }
+        protection.accept(message)
+        let ourID = ourIdentity(sa)
+        let hashR = keys.responderHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: ourID.body)
+        let reply = protection.seal(sa.header(.identityProtection), [ourID, Payload(.hash(hashR))])
+        sa.protection = protection
+        sa.mainMode.received(datagram.bytes, answer: reply)
+        send(reply, from: sa.local, to: sa.remote)
+        let initialContact = payloads.contains { if case .notification(let n) = $0.content { return n.type == .initialContact } else { return false } }
+        establish(sa)
+        if initialContact { forgetEarlierSAs(of: sa) }
+    }
+
+    private func initiatorReceivedAuth(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
+        if let notify = clearNotify(message) {
+            failPhase1(sa, "peer refused authentication: \(notify)")
+            return
+        }
+        guard var protection = sa.protection, let keys = sa.keys else { return }
+        guard let payloads = try? protection.open(message),
+              let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content
+        else {
+            statistics.authenticationDropped += 1
+            return
+        }
+        let expected = keys.responderHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
+        guard constantTimeEquals(hash, expected) else {
+            statistics.authenticationDropped += 1
+            // An initiator that cannot authenticate the responder deletes rather than notifies (STYLE §3.6).
+            failPhase1(sa, "HASH_R from \(sa.remote) does not verify: the pre-shared keys differ")
+            return
+        }
+        guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
+            failPhase1(sa, "the responder's identity does not match its address \(sa.remote.address)")
+            return
+        }
+        protection.accept(message)
+        sa.protection = protection
+        sa.mainMode.answered()
+        sa.mainMode.received(datagram.bytes, answer: nil)
+        establish(sa)
+    }
+
+    // MARK: Shared pieces
+
+    /// The ID payload we present: our IKE address (local_id_type ip is what pre-shared rules use).
+    func ourIdentity(_ sa: Phase1SA) -> Payload {
+        let type: IdentificationType = sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address
+        return Payload(.identification(IdentificationPayload(idType: type, protocolID: 0, port: 0, data: sa.local.address.bytes)))
+    }
+
+    /// Main Mode binds pre-shared keys to addresses: an address ID must be the peer's address, and any
+    /// other ID type must be the identity the key's entry names.
+    func identityMatchesPeer(_ identity: IdentificationPayload, _ sa: Phase1SA) -> Bool {
+        switch identity.idType {
+        case .ipv4Address, .ipv6Address:
+            return identity.data == sa.remote.address.bytes
+        default:
+            guard let entry = settings.presharedKeys.entry(local: sa.local.address, remote: sa.remote.address) else { return false }
+            return entry.remoteIDType == identity.idType && entry.remoteID.description == String(decoding: identity.data, as: UTF8.self)
+        }
+    }
+
+    func presharedKey(for sa: Phase1SA) -> SecretBytes? {
+        settings.presharedKeys.entry(local: sa.local.address, remote: sa.remote.address)?.key
+    }
+
+    /// A notify in a cleartext message (the peer's refusal before Phase 1 completes).
+    func clearNotify(_ message: ISAKMPMessage) -> NotifyMessageType? {
+        guard message.header.exchangeType == .informational || !message.header.flags.contains(.encryption) else { return nil }
+        for payload in message.payloads {
+            if case .notification(let notify) = payload.content, notify.type.isError { return notify.type }
+        }
+        return nil
+    }
+
+    func isFirstContact(with peer: IPAddress, except sa: Phase1SA) -> Bool {
+        !phase1.values.contains { $0 !== sa && $0.remote.address == peer && $0.isEstablished }
+    }
+
+    func establish(_ sa: Phase1SA) {
+        guard let negotiated = sa.negotiated else { return }
+        sa.state = .established
+        sa.established = now
+        sa.expires = now.adding(seconds: Double(negotiated.lifetimeSeconds))
+        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
+        if sa.role == .initiator {
+            statistics.phase1CurrentInitiator += 1
+            statistics.phase1TotalInitiator += 1
+        } else {
+            statistics.phase1CurrentResponder += 1
+            statistics.phase1TotalResponder += 1
+        }
+        log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) established with \(sa.remote) as \(sa.role.rawValue): \(describe(negotiated))")
+        let waiting = sa.waiting
+        sa.waiting = []
+        for request in waiting { startQuickMode(sa, request: request) }
+    }
+
+    func describe(_ negotiated: NegotiatedPhase1) -> String {
+        let cipher = negotiated.encryption == .aesCBC || negotiated.encryption == .blowfishCBC
+            ? "\(negotiated.encryption)-\(negotiated.keyLength * 8)" : negotiated.encryption.description
+        return "\(cipher)/\(negotiated.hash)/\(negotiated.group), \(negotiated.lifetimeSeconds) s"
+    }
+
+    func failPhase1(_ sa: Phase1SA, _ reason: String) {
+        guard sa.state != .dead else { return }
+        if sa.role == .initiator {
+            statistics.phase1FailedInitiator += 1
+        } else {
+            statistics.phase1FailedResponder += 1
+        }
+        log(.warning, .phase1, "Phase 1 with \(sa.remote) failed: \(reason)")
+        removePhase1(sa)
+    }
+
+    /// Forgets an SA without telling the peer.
+    func removePhase1(_ sa: Phase1SA) {
+        if sa.isEstablished {
+            if sa.role == .initiator { statistics.phase1CurrentInitiator -= 1 } else { statistics.phase1CurrentResponder -= 1 }
+        }
+        sa.state = .dead
+        phase1[sa.cookies] = nil
+        phase1[CookiePair(initiator: sa.initiatorCookie, responder: .zero)].map { if $0 === sa { phase1[CookiePair(initiator: sa.initiatorCookie, responder: .zero)] = nil } }
+        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
+        pendingCompute = pendingCompute.filter { _, continuation in
+            switch continuation {
+            case .phase1Key(let cookies), .phase1Secret(let cookies), .quickModeKey(let cookies, _), .quickModeSecret(let cookies, _):
+                return cookies.initiator != sa.initiatorCookie
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import IKEConfig
+import IPsecTypes
+import ISAKMP
+
+/// The Phase 1 parameters both sides agreed on.
+struct NegotiatedPhase1: Equatable, Sendable {
+    var encryption: EncryptionAlgorithm
+    /// Cipher key length in bytes.
+    var keyLength: Int
+    var hash: HashAlgorithm
+    var group: DHGroup
+    var authenticationMethod: AuthenticationMethod
+    var lifetimeSeconds: UInt32
+}
+
+/// Builds Phase 1 SA payloads from ike.config transforms and picks one from a peer's offer.
+enum Phase1Proposal {
+    /// One proposal (KEY_IKE) with a transform per configured transform (and per AES key size).
+    static func payload(for transforms: [Phase1Transform], defaultLifetime: UInt32) -> SecurityAssociationPayload {
+        var payloads: [TransformPayload] = []
+        for transform in transforms {
+            // AES is offered once per allowed key size, largest first; other ciphers once.
+            let sizes: [Int?] = transform.encryption == .aesCBC ? transform.keySizes : [nil]
+            for size in sizes {
+                var attributes: [DataAttribute] = [.basic(Phase1AttributeType.encryptionAlgorithm.rawValue, transform.encryption.rawValue)]
+                if let size { attributes.append(.basic(Phase1AttributeType.keyLength.rawValue, UInt16(size))) }
+                attributes += [
+                    .basic(Phase1AttributeType.hashAlgorithm.rawValue, transform.hash.rawValue),
+                    .basic(Phase1AttributeType.authenticationMethod.rawValue, transform.authenticationMethod.rawValue),
+                    .basic(Phase1AttributeType.groupDescription.rawValue, transform.group.rawValue),
+                    .basic(Phase1AttributeType.lifeType.rawValue, LifeType.seconds.rawValue),
+                    .integer(Phase1AttributeType.lifeDuration.rawValue, transform.lifetimeSeconds ?? defaultLifetime),
+                ]
+                payloads.append(TransformPayload(number: UInt8(truncatingIfNeeded: payloads.count + 1), transformID: ISAKMPTransformID.keyIKE.rawValue, attributes: attributes))
+            }
+        }
+        return SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: payloads)])
+    }
+
+    /// Reads one offered transform, or nil when it has attributes we do not implement.
+    static func parse(_ transform: TransformPayload, ourLifetime: UInt32) -> NegotiatedPhase1? {
+        guard transform.transformID == ISAKMPTransformID.keyIKE.rawValue else { return nil }
+        var encryption: EncryptionAlgorithm?, hash: HashAlgorithm?, group: DHGroup?, method: AuthenticationMethod?
+        var keyBits: Int?
+        var lifeType: LifeType?
+        var lifetime = ourLifetime
+        for attribute in transform.attributes {
+            guard let value = attribute.integerValue else { return nil }
+            switch Phase1AttributeType(rawValue: attribute.type) {
+            case .encryptionAlgorithm: encryption = EncryptionAlgorithm(rawValue: UInt16(truncatingIfNeeded: value))
+            case .hashAlgorithm: hash = HashAlgorithm(rawValue: UInt16(truncatingIfNeeded: value))
+            case .groupDescription: group = DHGroup(rawValue: UInt16(truncatingIfNeeded: value))
+            case .authenticationMethod: method = AuthenticationMethod(rawValue: UInt16(truncatingIfNeeded: value))
+            case .keyLength: keyBits = Int(value)
+            case .lifeType: lifeType = LifeType(rawValue: UInt16(truncatingIfNeeded: value))
+            case .lifeDuration:
+                // A seconds lifetime of 0 is read as "no preference": ours applies (docs/PROTOCOL.md).
+                if lifeType == .seconds, value > 0 { lifetime = UInt32(clamping: value) }
+            default:
+                return nil // PRF, custom groups and the like are not implemented.
+            }
+        }
+        guard let encryption, let hash, let group, let method else { return nil }
+        let keyLength: Int
+        if let fixed = encryption.fixedKeyLength {
+            guard keyBits == nil || keyBits == fixed * 8 else { return nil }
+            keyLength = fixed
+        } else if let range = encryption.allowedKeyBits {
+            guard let bits = keyBits ?? encryption.defaultKeyBits, range.contains(bits), bits % 8 == 0 else { return nil }
+            keyLength = bits / 8
+        } else {
+            return nil
+        }
+        return NegotiatedPhase1(encryption: encryption, keyLength: keyLength, hash: hash, group: group, authenticationMethod: method, lifetimeSeconds: lifetime)
+    }
+
+    /// Whether a configured transform allows the offered parameters (every attribute compared).
+    static func allows(_ transform: Phase1Transform, _ offered: NegotiatedPhase1) -> Bool {
+        guard transform.encryption == offered.encryption, transform.hash == offered.hash, transform.group == offered.group,
+              transform.authenticationMethod == offered.authenticationMethod
+        else { return false }
+        if offered.encryption == .aesCBC { return transform.keySizes.contains(offered.keyLength * 8) }
+        if offered.encryption == .blowfishCBC { return offered.keyLength == 16 }
+        return true
+    }
+
+    /// The responder's choice: the first offered transform one of ours allows (RFC 2408 §4.2: the
+    /// initiator's order is its preference). The returned transform is the offered one, unchanged.
+    static func select(from offer: SecurityAssociationPayload, acceptable: [Phase1Transform], ourLifetime: UInt32) -> (TransformPayload, NegotiatedPhase1)? {
+        for proposal in offer.proposals where proposal.protocolID == .isakmp {
+            for transform in proposal.transforms {
+                guard var parsed = parse(transform, ourLifetime: ourLifetime) else { continue }
+                guard let ours = acceptable.first(where: { allows($0, parsed) }) else { continue }
+                // The shorter lifetime wins (RFC 2407 §4.5.4).
+                parsed.lifetimeSeconds = min(parsed.lifetimeSeconds, ours.lifetimeSeconds ?? ourLifetime)
+                return (transform, parsed)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,94 @@
+import IKECrypto
+import IKEConfig
+import IPsecTypes
+import ISAKMP
+
+/// One ISAKMP SA (Phase 1) and the exchanges it protects.
+final class Phase1SA {
+    enum Role: String { case initiator, responder }
+
+    /// Where Main Mode stands. The comment says what has been sent and received.
+    enum State: Equatable {
+        /// Initiator: MM1 (SA) sent; our DH key may still be computing.
+        case initiatorSentSA
+        /// Initiator: MM3 (KE, Ni) sent.
+        case initiatorSentKE
+        /// Initiator: MM4 received, g^xy computing.
+        case initiatorComputing
+        /// Initiator: MM5 (IDii, HASH_I) sent.
+        case initiatorSentAuth
+        /// Responder: MM2 (SA) sent; our DH key computing or ready.
+        case responderSentSA
+        /// Responder: MM3 received, g^xy computing.
+        case responderComputing
+        /// Responder: MM4 (KE, Nr) sent, waiting for MM5.
+        case responderSentKE
+        /// Both: authenticated; Quick Mode and Informational can run.
+        case established
+        /// Deleted or failed; kept only until the engine drops it.
+        case dead
+    }
+
+    let role: Role
+    let initiatorCookie: Cookie
+    var responderCookie: Cookie
+    let local: Endpoint
+    var remote: Endpoint
+    let rule: IKERule
+    var state: State
+    let created: EngineInstant
+    var established: EngineInstant?
+    var expires: EngineInstant?
+
+    var negotiated: NegotiatedPhase1?
+    /// The initiator's SA payload body (SAi_b), hashed into HASH_I and HASH_R.
+    var initiatorSABody: [UInt8] = []
+    var ourKey: DHPrivateKey?
+    var peerPublicValue: [UInt8] = []
+    var initiatorNonce: [UInt8] = []
+    var responderNonce: [UInt8] = []
+    var keys: Phase1KeySchedule?
+    var protection: MessageProtection?
+    /// Initiator: MM2 arrived while our DH key was still being computed.
+    var waitingForKey = false
+    /// The group of the DH key being computed (a responder may pick another group than our first).
+    var keyGroupRequested: DHGroup?
+    /// Responder: MM3 arrived before our DH key was ready; handled when it is.
+    var deferred: (ISAKMPMessage, Datagram)?
+    var presharedKey: SecretBytes?
+
+    var mainMode = ExchangeSlot()
+    var quickModes: [UInt32: QuickModeExchange] = [:]
+    /// Message IDs used on this SA (RFC 2408 §3.1: unique per SA).
+    var messageIDs: Set<UInt32> = []
+    /// Acquires waiting for this SA to be established.
+    var waiting: [AcquireRequest] = []
+
+    init(role: Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint, rule: IKERule, state: State, now: EngineInstant) {
+        self.role = role
+        self.initiatorCookie = initiatorCookie
+        self.responderCookie = responderCookie
+        self.local = local
+        self.remote = remote
+        self.rule = rule
+        self.state = state
+        self.created = now
+    }
+
+    var cookies: CookiePair { CookiePair(initiator: initiatorCookie, responder: responderCookie) }
+    var isEstablished: Bool { state == .established }
+
+    /// Our public value and the peer's, in initiator/responder order.
+    var initiatorPublic: [UInt8] { role == .initiator ? ourKey?.publicValue ?? [] : peerPublicValue }
+    var responderPublic: [UInt8] { role == .responder ? ourKey?.publicValue ?? [] : peerPublicValue }
+
+    func header(_ exchange: ExchangeType, messageID: UInt32 = 0, flags: HeaderFlags = []) -> ISAKMPHeader {
+        ISAKMPHeader(initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: exchange, flags: flags, messageID: messageID)
+    }
+}
+
+/// Both cookies: the key of an ISAKMP SA.
+struct CookiePair: Hashable, Sendable {
+    var initiator: Cookie
+    var responder: Cookie
+}

@@ -1,0 +1,26 @@
+/// Counters the engine keeps (ikeadm `get stats` prints them the Solaris way).
+public struct EngineStatistics: Sendable, Equatable {
+    public var phase1CurrentInitiator = 0
+    public var phase1CurrentResponder = 0
+    public var phase1TotalInitiator = 0
+    public var phase1TotalResponder = 0
+    public var phase1AttemptedInitiator = 0
+    public var phase1AttemptedResponder = 0
+    public var phase1FailedInitiator = 0
+    public var phase1FailedResponder = 0
+    /// Initiator failures that were time-outs (no answer).
+    public var phase1InitiatorTimeouts = 0
+    public var quickModeCompleted = 0
+    public var quickModeFailed = 0
+    public var ipsecSAsInstalled = 0
+    public var ipsecSAsDeleted = 0
+    /// Datagrams dropped because they did not decode.
+    public var malformedDropped = 0
+    /// Datagrams for no known SA, repeated, late or otherwise out of place.
+    public var unexpectedDropped = 0
+    /// Encrypted messages whose hash did not verify or that did not decrypt.
+    public var authenticationDropped = 0
+    public var retransmissions = 0
+
+    public init() {}
+}

@@ -1,0 +1,62 @@
+import IPsecTypes
+
+/// What `ikeadm dump p1` shows of one Phase 1 SA (no keys).
+public struct Phase1Summary: Sendable, Equatable {
+    public var initiatorCookie: UInt64
+    public var responderCookie: UInt64
+    public var role: String
+    public var state: String
+    public var local: Endpoint
+    public var remote: Endpoint
+    public var rule: String
+    /// `AES-CBC-128/SHA/MODP-2048, 3600 s` once negotiated.
+    public var transform: String?
+    public var lifetimeSeconds: UInt32?
+    public var quickModes: Int
+
+    init(_ sa: Phase1SA) {
+        initiatorCookie = sa.initiatorCookie.value
+        responderCookie = sa.responderCookie.value
+        role = sa.role.rawValue
+        switch sa.state {
+        case .initiatorSentSA, .responderSentSA: state = "SENT FIRST MSG (SA)"
+        case .initiatorSentKE, .responderSentKE, .initiatorComputing, .responderComputing: state = "SENT SECOND MSG (KE)"
+        case .initiatorSentAuth: state = "SENT FINAL MSG"
+        case .established: state = "ACTIVE"
+        case .dead: state = "DELETED"
+        }
+        local = sa.local
+        remote = sa.remote
+        rule = sa.rule.label
+        if let negotiated = sa.negotiated {
+            let cipher = negotiated.encryption == .aesCBC || negotiated.encryption == .blowfishCBC
+                ? "\(negotiated.encryption)-\(negotiated.keyLength * 8)" : negotiated.encryption.description
+            transform = "\(cipher)/\(negotiated.hash)/\(negotiated.group), \(negotiated.authenticationMethod)"
+            lifetimeSeconds = negotiated.lifetimeSeconds
+        }
+        quickModes = sa.quickModes.count
+    }
+}
+
+/// What `ikeadm dump sa` shows of one IPsec SA pair (no keys).
+public struct IPsecSASummary: Sendable, Equatable {
+    public var peer: IPAddress
+    public var inboundSPI: UInt32
+    public var outboundSPI: UInt32
+    public var algorithms: String
+    public var mode: IPsecMode
+    public var selector: TrafficSelector
+    public var lifetime: SALifetime
+    public var ageSeconds: Double
+
+    init(pair: IKEEngine.InstalledSAPair, now: EngineInstant) {
+        peer = pair.peer
+        inboundSPI = pair.inbound.spi
+        outboundSPI = pair.outbound.spi
+        algorithms = pair.outbound.algorithmDescription
+        mode = pair.outbound.mode
+        selector = pair.outbound.selector
+        lifetime = pair.outbound.lifetime
+        ageSeconds = now.seconds(since: pair.installed)
+    }
+}
