@@ -11,12 +11,14 @@ let package = Package(
     products: [
         .executable(name: "ikedump", targets: ["ikedump"]),
         .executable(name: "in.iked", targets: ["InIked"]),
+        .executable(name: "ikeadm", targets: ["ikeadm"]),
         .library(name: "ISAKMP", targets: ["ISAKMP"]),
         .library(name: "IKECrypto", targets: ["IKECrypto"]),
         .library(name: "IKEConfig", targets: ["IKEConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -25,10 +27,21 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "IPsecTypes", swiftSettings: swiftSettings),
+        // UDP with IP_PKTINFO both ways, per-socket IPsec bypass, the signal pipe: C the runtime calls.
+        .target(name: "CIKESupport"),
         .target(name: "ISAKMP", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKECrypto", dependencies: ["COpenSSL", "IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKEConfig", dependencies: ["IPsecTypes", "IKECrypto"], swiftSettings: swiftSettings),
         .target(name: "IKEEngine", dependencies: ["IPsecTypes", "ISAKMP", "IKECrypto", "IKEConfig"], swiftSettings: swiftSettings),
+        .target(name: "IKEKernel", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
+        .target(
+            name: "IKEDaemon",
+            dependencies: [
+                "IKEEngine", "IKEKernel", "IKEConfig", "IKECrypto", "IPsecTypes", "CIKESupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "IKEDump", dependencies: ["ISAKMP", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
         // Fakes and helpers shared by tests and benchmarks (never linked into the programs).
         .target(name: "IKETestSupport", dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
@@ -39,8 +52,16 @@ let package = Package(
         ),
         .executableTarget(
             name: "InIked",
-            dependencies: ["IKEConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "IKEConfig", "IKEDaemon", "IPsecTypes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/in.iked",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ikeadm",
+            dependencies: ["IKEDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -1,24 +1,31 @@
 import ArgumentParser
 import IKEConfig
+import IKEDaemon
+import IPsecTypes
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `in.iked`: the IKEv1 daemon. This version checks configurations (`-c`); negotiation arrives with the
-/// engine.
+/// `in.iked`: the IKEv1 key management daemon.
 @main
 struct InIked: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "in.iked",
         abstract: "IKEv1 key management daemon (Solaris in.iked).",
         discussion: """
-            Files: /etc/inet/ike/config (rules), /etc/inet/secret/ike.preshared (pre-shared keys, mode 0600). \
-            With -c the configuration is checked, every error is printed as file:line:column, and the exit \
-            status is 0 when it is valid and 1 otherwise.
+            Files: /etc/inet/ike/config (rules), /etc/inet/secret/ike.preshared (pre-shared keys, mode 0600), \
+            /etc/inet/ipsecinit.conf (IPsec policy: the source of Quick Mode proposals). With -c the \
+            configuration is checked, every error is printed as file:line:column, and the exit status is 0 \
+            when it is valid and 1 otherwise. SIGHUP reloads the files; SIGTERM stops the daemon. \
+            in.iked --demo negotiates between two daemons on loopback and shows the result.
             """
     )
 
     @Flag(name: .customShort("c"), help: "Check the configuration file (and ike.preshared when a rule needs it), then exit.")
     var check = false
 
-    @Flag(name: .customShort("d"), help: "Debug: stay in the foreground and log everything.")
+    @Flag(name: .customShort("d"), help: "Debug: log every category to standard error.")
     var debug = false
 
     @Option(name: .customShort("f"), help: ArgumentHelp("Configuration file.", valueName: "file"))
@@ -33,23 +40,72 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pre-shared key file.", valueName: "file"))
     var preshared: String?
 
+    @Option(name: .long, help: ArgumentHelp("IPsec policy file (ipsecinit.conf format) for the in-memory kernel.", valueName: "file"))
+    var policy: String?
+
+    @Option(name: .long, help: ArgumentHelp("Kernel port: memory (default for now) or xfrm.", valueName: "kernel"))
+    var kernel: String = "memory"
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (repeatable; default all).", valueName: "address"))
+    var listen: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("UDP port to listen on and to send to (default 500).", valueName: "port"))
+    var port: UInt16 = 500
+
+    @Option(name: .long, help: ArgumentHelp("Control socket for ikeadm (default <root>/var/run/ike_door).", valueName: "path"))
+    var control: String?
+
+    @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
+    var demo = false
+
     func validate() throws {
         if let privilege, !["0", "1", "2", "base", "modkeys", "keymat"].contains(privilege.lowercased()) {
             throw ValidationError("-p takes 0, 1, 2, base, modkeys or keymat, not '\(privilege)'")
         }
+        if !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
+        for address in listen where IPAddress(address) == nil { throw ValidationError("--listen: '\(address)' is not an address") }
     }
 
     func run() throws {
-        guard check else {
-            print("in.iked: this version can only check configurations (in.iked -c); the negotiation daemon is not in it yet")
+        let level: Logger.Level = debug ? .debug : (demo ? .warning : .info)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "in.iked")
+        if demo {
+            guard try Demo.run(logger: logger, print: { Swift.print($0) }) else { throw ExitCode(1) }
+            return
+        }
+        let paths = ConfigurationPaths(root: root, config: file, preshared: preshared, policy: policy)
+        if check {
+            let outcome = ConfigurationCheck.run(paths)
+            for diagnostic in outcome.diagnostics { print(diagnostic) }
+            guard outcome.isValid else { throw ExitCode(1) }
+            let rules = outcome.configuration?.rules.count ?? 0
+            let keys = outcome.presharedKeys.map { ", \($0.entries.count) pre-shared keys" } ?? ""
+            print("\(paths.config): valid (\(rules) rules\(keys))")
+            return
+        }
+        guard kernel == "memory" else {
+            print("in.iked: the XFRM kernel port is not in this version; use --kernel memory")
             throw ExitCode(2)
         }
-        let paths = ConfigurationPaths(root: root, config: file, preshared: preshared)
-        let outcome = ConfigurationCheck.run(paths)
-        for diagnostic in outcome.diagnostics { print(diagnostic) }
-        guard outcome.isValid else { throw ExitCode(1) }
-        let rules = outcome.configuration?.rules.count ?? 0
-        let keys = outcome.presharedKeys.map { ", \($0.entries.count) pre-shared keys" } ?? ""
-        print("\(paths.config): valid (\(rules) rules\(keys))")
+        if port < 1024, geteuid() != 0 {
+            print("in.iked: UDP port \(port) needs root; run as root or choose --port above 1023")
+            throw ExitCode(2)
+        }
+        let options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
+        do {
+            let daemon = try IKEDaemon(options: options, logger: logger)
+            daemon.run()
+        } catch let error as ConfigError {
+            print(error.description)
+            throw ExitCode(1)
+        } catch {
+            print("in.iked: \(error)")
+            throw ExitCode(1)
+        }
     }
 }

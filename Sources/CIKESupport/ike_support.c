@@ -1,0 +1,208 @@
+#define _GNU_SOURCE
+#include "ike_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/xfrm.h>
+
+static int to_sockaddr(const ike_address *address, struct sockaddr_storage *storage, socklen_t *length) {
+    memset(storage, 0, sizeof(*storage));
+    if (address->family == 4) {
+        struct sockaddr_in *in = (struct sockaddr_in *)storage;
+        in->sin_family = AF_INET;
+        in->sin_port = htons(address->port);
+        memcpy(&in->sin_addr, address->bytes, 4);
+        *length = sizeof(*in);
+        return 0;
+    }
+    if (address->family == 6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)storage;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(address->port);
+        memcpy(&in6->sin6_addr, address->bytes, 16);
+        *length = sizeof(*in6);
+        return 0;
+    }
+    return -EAFNOSUPPORT;
+}
+
+static void from_sockaddr(const struct sockaddr_storage *storage, ike_address *address) {
+    memset(address, 0, sizeof(*address));
+    if (storage->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)storage;
+        address->family = 4;
+        address->port = ntohs(in->sin_port);
+        memcpy(address->bytes, &in->sin_addr, 4);
+    } else if (storage->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)storage;
+        address->family = 6;
+        address->port = ntohs(in6->sin6_port);
+        memcpy(address->bytes, &in6->sin6_addr, 16);
+    }
+}
+
+static int bypass(int fd, int family) {
+    /* Two per-socket policies, in and out, with action allow: the kernel then never applies IPsec
+     * policy to this socket's packets. The selector's family must be set or the kernel says EINVAL. */
+    struct xfrm_userpolicy_info policy;
+    int level = family == 4 ? IPPROTO_IP : IPPROTO_IPV6;
+    int name = family == 4 ? IP_XFRM_POLICY : IPV6_XFRM_POLICY;
+    for (int direction = 0; direction < 2; direction++) {
+        memset(&policy, 0, sizeof(policy));
+        policy.action = XFRM_POLICY_ALLOW;
+        policy.sel.family = family == 4 ? AF_INET : AF_INET6;
+        policy.dir = direction == 0 ? XFRM_POLICY_IN : XFRM_POLICY_OUT;
+        policy.lft.soft_byte_limit = XFRM_INF;
+        policy.lft.hard_byte_limit = XFRM_INF;
+        policy.lft.soft_packet_limit = XFRM_INF;
+        policy.lft.hard_packet_limit = XFRM_INF;
+        if (setsockopt(fd, level, name, &policy, sizeof(policy)) < 0) return -errno;
+    }
+    return 0;
+}
+
+int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error) {
+    struct sockaddr_storage storage;
+    socklen_t length;
+    int rc = to_sockaddr(local, &storage, &length);
+    if (rc < 0) return rc;
+    int fd = socket(local->family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (local->family == 4) {
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+    } else {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+    }
+    if (bind(fd, (struct sockaddr *)&storage, length) < 0) {
+        int error = -errno;
+        close(fd);
+        return error;
+    }
+    if (bypass_error) *bypass_error = bypass_ipsec ? bypass(fd, local->family) : 0;
+    return fd;
+}
+
+int ike_udp_local_port(int fd) {
+    struct sockaddr_storage storage;
+    socklen_t length = sizeof(storage);
+    if (getsockname(fd, (struct sockaddr *)&storage, &length) < 0) return -errno;
+    ike_address address;
+    from_sockaddr(&storage, &address);
+    return address.port;
+}
+
+ssize_t ike_udp_receive(int fd, uint8_t *buffer, size_t length, ike_address *from, ike_address *to) {
+    struct sockaddr_storage source;
+    char control[256];
+    struct iovec iov = { .iov_base = buffer, .iov_len = length };
+    struct msghdr message = {
+        .msg_name = &source, .msg_namelen = sizeof(source), .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = control, .msg_controllen = sizeof(control),
+    };
+    ssize_t received = recvmsg(fd, &message, MSG_DONTWAIT);
+    if (received < 0) return -errno;
+    if (message.msg_flags & MSG_TRUNC) return -EMSGSIZE;
+    from_sockaddr(&source, from);
+    memset(to, 0, sizeof(*to));
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof(info));
+            to->family = 4;
+            memcpy(to->bytes, &info.ipi_addr, 4);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof(info));
+            to->family = 6;
+            memcpy(to->bytes, &info.ipi6_addr, 16);
+        }
+    }
+    return received;
+}
+
+ssize_t ike_udp_send(int fd, const uint8_t *buffer, size_t length, const ike_address *to, const ike_address *from) {
+    struct sockaddr_storage destination;
+    socklen_t destination_length;
+    int rc = to_sockaddr(to, &destination, &destination_length);
+    if (rc < 0) return rc;
+    char control[256];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = { .iov_base = (void *)buffer, .iov_len = length };
+    struct msghdr message = { .msg_name = &destination, .msg_namelen = destination_length, .msg_iov = &iov, .msg_iovlen = 1 };
+    int wildcard = 1;
+    for (int i = 0; from && i < 16; i++) if (from->bytes[i]) wildcard = 0;
+    if (from && !wildcard) {
+        message.msg_control = control;
+        if (from->family == 4) {
+            message.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+            struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+            struct in_pktinfo info;
+            memset(&info, 0, sizeof(info));
+            memcpy(&info.ipi_spec_dst, from->bytes, 4);
+            memcpy(CMSG_DATA(c), &info, sizeof(info));
+        } else {
+            message.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+            struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+            struct in6_pktinfo info;
+            memset(&info, 0, sizeof(info));
+            memcpy(&info.ipi6_addr, from->bytes, 16);
+            memcpy(CMSG_DATA(c), &info, sizeof(info));
+        }
+    }
+    ssize_t sent = sendmsg(fd, &message, 0);
+    return sent < 0 ? -errno : sent;
+}
+
+static int signal_fd = -1;
+
+static void forward_signal(int number) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)number;
+    if (signal_fd >= 0) {
+        ssize_t ignored = write(signal_fd, &byte, 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+int ike_signals_to_pipe(int fd) {
+    signal_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = forward_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGHUP, &action, NULL) < 0 || sigaction(SIGTERM, &action, NULL) < 0 || sigaction(SIGINT, &action, NULL) < 0) return -errno;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+long ike_peer_uid(int fd) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0) return -1;
+    return (long)credentials.uid;
+}
+
+int ike_accept(int fd) {
+    int client = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    return client < 0 ? -errno : client;
+}
+
+int ike_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
+}

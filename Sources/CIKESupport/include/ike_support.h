@@ -1,0 +1,42 @@
+/* Small C helpers for the IKE daemon: the CMSG and signal parts Swift cannot express directly. */
+#ifndef IKE_SUPPORT_H
+#define IKE_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* An address as family (4 or 6), 16 bytes (IPv4 in the first 4) and a port. */
+typedef struct {
+    int family;
+    uint8_t bytes[16];
+    uint16_t port;
+} ike_address;
+
+/* A UDP socket bound to `local` (all-zero bytes = wildcard) that reports each datagram's destination
+ * address. Returns the fd or -errno. `bypass_ipsec` adds per-socket policies that exempt the socket's
+ * own traffic from IPsec (what Solaris does for UDP 500); failures of that are reported via `*bypass_error`. */
+int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error);
+
+/* The port a socket is bound to (after binding to port 0). */
+int ike_udp_local_port(int fd);
+
+/* Receives one datagram; fills the sender and the local address it was sent to. Returns the length or -errno. */
+ssize_t ike_udp_receive(int fd, uint8_t *buffer, size_t length, ike_address *from, ike_address *to);
+
+/* Sends a datagram to `to`, from `from`'s address when it is not the wildcard. Returns the length or -errno. */
+ssize_t ike_udp_send(int fd, const uint8_t *buffer, size_t length, const ike_address *to, const ike_address *from);
+
+/* Routes SIGHUP, SIGTERM and SIGINT to one byte each (the signal number) on `fd`; other handling stays. */
+int ike_signals_to_pipe(int fd);
+
+/* The uid of the process at the other end of a Unix socket, or -1. */
+long ike_peer_uid(int fd);
+
+/* accept4 with close-on-exec; returns the fd or -errno. */
+int ike_accept(int fd);
+
+/* A close-on-exec, non-blocking pipe; returns 0 or -errno. */
+int ike_pipe(int fds[2]);
+
+#endif

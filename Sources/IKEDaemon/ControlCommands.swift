@@ -1,0 +1,98 @@
+import IKEEngine
+import IPsecTypes
+
+/// The commands the control socket understands and the Solaris-style text they answer with
+/// (spec §4.5: tag-prefixed lines, "Completed dump of …").
+enum ControlCommands {
+    enum Command: Equatable {
+        case dumpPhase1
+        case dumpSAs
+        case getStatistics
+        case initiate(IPAddress, IPAddress)
+        case deleteSAs(IPAddress)
+        case deletePhase1(UInt64, UInt64)
+    }
+
+    /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
+    static func parse(_ request: String) -> Result<Command, DaemonError> {
+        var words = request.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard words.first == ControlSocket.version else { return .failure(DaemonError("unsupported control protocol (expected \(ControlSocket.version))")) }
+        words.removeFirst()
+        switch words {
+        case ["dump", "p1"]: return .success(.dumpPhase1)
+        case ["dump", "sa"]: return .success(.dumpSAs)
+        case ["get", "stats"]: return .success(.getStatistics)
+        case let w where w.count == 3 && w[0] == "initiate":
+            guard let source = IPAddress(w[1]), let destination = IPAddress(w[2]), source.isIPv4 == destination.isIPv4 else {
+                return .failure(DaemonError("initiate takes two addresses of one family"))
+            }
+            return .success(.initiate(source, destination))
+        case let w where w.count == 3 && w[0] == "del" && w[1] == "sa":
+            guard let peer = IPAddress(w[2]) else { return .failure(DaemonError("del sa takes the peer's address")) }
+            return .success(.deleteSAs(peer))
+        case let w where w.count == 4 && w[0] == "del" && w[1] == "p1":
+            guard let initiator = cookie(w[2]), let responder = cookie(w[3]) else { return .failure(DaemonError("del p1 takes two cookies (0x…)")) }
+            return .success(.deletePhase1(initiator, responder))
+        default:
+            return .failure(DaemonError("unknown command '\(words.joined(separator: " "))'"))
+        }
+    }
+
+    static func cookie(_ text: String) -> UInt64? {
+        let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+        return UInt64(digits, radix: 16)
+    }
+
+    static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    static func phase1(_ summaries: [Phase1Summary]) -> String {
+        var lines: [String] = []
+        for sa in summaries {
+            lines.append("IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)")
+            if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
+            lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
+            lines.append("STATS: Quick Mode exchanges \(sa.quickModes)")
+            lines.append("")
+        }
+        lines.append("Completed dump of phase 1 SAs (\(summaries.count))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func ipsec(_ summaries: [IPsecSASummary]) -> String {
+        var lines: [String] = []
+        for sa in summaries {
+            lines.append("IPSA:  \(sa.algorithms) \(sa.mode.rawValue)  peer \(sa.peer)")
+            lines.append("SPI:   in \(hex(sa.inboundSPI))  out \(hex(sa.outboundSPI))")
+            lines.append("SEL:   \(sa.selector)")
+            lines.append("LIFE:  soft \(sa.lifetime.softSeconds) s  hard \(sa.lifetime.hardSeconds) s  age \(Int(sa.ageSeconds)) s"
+                + (sa.lifetime.hardBytes > 0 ? "  \(sa.lifetime.hardBytes / 1024) KB" : ""))
+            lines.append("")
+        }
+        lines.append("Completed dump of IPsec SAs (\(summaries.count))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func statistics(_ s: EngineStatistics) -> String {
+        func pad(_ value: Int) -> String { String(repeating: " ", count: max(0, 10 - String(value).count)) + String(value) }
+        return """
+            Phase 1 SA counts:
+            Current:   initiator: \(pad(s.phase1CurrentInitiator))   responder: \(pad(s.phase1CurrentResponder))
+            Total:     initiator: \(pad(s.phase1TotalInitiator))   responder: \(pad(s.phase1TotalResponder))
+            Attempted: initiator: \(pad(s.phase1AttemptedInitiator))   responder: \(pad(s.phase1AttemptedResponder))
+            Failed:    initiator: \(pad(s.phase1FailedInitiator))   responder: \(pad(s.phase1FailedResponder))
+                       initiator fails include \(s.phase1InitiatorTimeouts) time-out(s)
+            Quick Mode:  completed: \(pad(s.quickModeCompleted))   failed: \(pad(s.quickModeFailed))
+            IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
+            Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
+            Retransmissions: \(s.retransmissions)
+            """
+    }
+}

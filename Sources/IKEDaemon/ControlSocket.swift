@@ -1,0 +1,101 @@
+import CIKESupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control channel between ikeadm and the daemon (the Solaris door's successor, spec §11): a Unix
+/// stream socket, mode 0600, each request and answer one frame of a 4-byte big-endian length and UTF-8
+/// text. Only root or the daemon's own user may connect (checked with SO_PEERCRED).
+public enum ControlSocket {
+    /// Largest request accepted; larger ones are refused without reading them.
+    static let maximumRequest = 64 * 1024
+    /// The protocol version, sent first in every request (`IKEADM/1 <command>`).
+    public static let version = "IKEADM/1"
+
+    static func address(_ path: String) throws(DaemonError) -> (sockaddr_un, socklen_t) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else { throw DaemonError("control socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        return (address, socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1))
+    }
+
+    /// A listening socket at `path` (an old socket file there is replaced).
+    static func listen(at path: String) throws(DaemonError) -> Int32 {
+        var (address, length) = try address(path)
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw DaemonError("control socket: \(String(cString: strerror(errno)))") }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, chmod(path, 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw DaemonError("control socket \(path): \(message)")
+        }
+        return fd
+    }
+
+    /// Whether the peer of a connected socket is root or our own user.
+    static func peerIsAuthorized(_ fd: Int32) -> Bool {
+        let uid = ike_peer_uid(fd)
+        return uid == 0 || (uid >= 0 && uid_t(uid) == geteuid())
+    }
+
+    /// Writes one frame.
+    static func writeFrame(_ fd: Int32, _ text: String) -> Bool {
+        let body = Array(text.utf8)
+        let length = UInt32(body.count)
+        let frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body
+        var offset = 0
+        while offset < frame.count {
+            let written = frame[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 {
+                if written < 0, errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+
+    /// Reads one frame of at most `limit` bytes; nil on EOF, error or an oversized frame.
+    static func readFrame(_ fd: Int32, limit: Int) -> String? {
+        guard let header = readExactly(fd, 4) else { return nil }
+        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        guard length <= limit, let body = readExactly(fd, length) else { return nil }
+        return String(decoding: body, as: UTF8.self)
+    }
+
+    private static func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let got = buffer[offset...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            offset += got
+        }
+        return buffer
+    }
+
+    /// Sends one command to a daemon and returns its answer (what ikeadm does).
+    public static func request(_ command: String, socket path: String, timeoutSeconds: Int = 10) throws(DaemonError) -> String {
+        var (address, length) = try address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw DaemonError("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
+        guard connected == 0 else {
+            throw DaemonError("Unable to communicate with in.iked at \(path): \(String(cString: strerror(errno)))")
+        }
+        guard writeFrame(fd, "\(version) \(command)") else { throw DaemonError("cannot send the request to in.iked") }
+        guard let answer = readFrame(fd, limit: 64 << 20) else { throw DaemonError("in.iked closed the connection without an answer") }
+        return answer
+    }
+}

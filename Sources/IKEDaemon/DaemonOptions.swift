@@ -1,0 +1,43 @@
+import IKEConfig
+import IPsecTypes
+
+/// IKEDaemon is the runtime of `in.iked`: it owns the UDP sockets, the control socket and the clock,
+/// feeds events to the engine on one thread, runs DH on a worker pool, and carries out the engine's
+/// effects through the kernel port.
+
+/// How a daemon runs.
+public struct DaemonOptions: Sendable {
+    public var paths: ConfigurationPaths
+    /// Addresses to listen on; empty means the wildcards 0.0.0.0 and :: .
+    public var listen: [IPAddress]
+    /// Our UDP port (500) and the one peers use.
+    public var port: UInt16
+    public var peerPort: UInt16
+    /// The control socket ikeadm talks to.
+    public var controlPath: String
+    /// Log every category (in.iked -d).
+    public var debug: Bool
+    /// Exempt the IKE sockets from IPsec policy (needs the XFRM-capable kernel and privileges).
+    public var bypassIPsec: Bool
+    /// Route SIGHUP/SIGTERM/SIGINT to this daemon (false when several run in one process, as in the demo).
+    public var handleSignals: Bool
+
+    public init(paths: ConfigurationPaths = ConfigurationPaths(), listen: [IPAddress] = [], port: UInt16 = 500, peerPort: UInt16? = nil,
+                controlPath: String? = nil, debug: Bool = false, bypassIPsec: Bool = false, handleSignals: Bool = true, root: String = "") {
+        self.paths = paths
+        self.listen = listen
+        self.port = port
+        self.peerPort = peerPort ?? port
+        self.controlPath = controlPath ?? (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/var/run/ike_door"
+        self.debug = debug
+        self.bypassIPsec = bypassIPsec
+        self.handleSignals = handleSignals
+    }
+}
+
+/// Why a daemon did not start.
+public struct DaemonError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,262 @@
+import CIKESupport
+import Dispatch
+import IKEConfig
+import IKECrypto
+import IKEEngine
+import IKEKernel
+import IPsecTypes
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The in.iked runtime: one thread runs the event loop (poll over the UDP sockets, the control socket
+/// and a wake-up pipe) and is the only one touching the engine; DH jobs run on Dispatch's pool and come
+/// back through the pipe.
+public final class IKEDaemon: @unchecked Sendable {
+    // Fields below are touched only by the loop thread, except `inbox` (locked) and `wake`/`running`.
+    public let options: DaemonOptions
+    let engine: IKEEngine
+    let kernel: any KernelPort
+    let logger: Logger
+    private var sockets: [UDPSocket] = []
+    private var controlFD: Int32 = -1
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let origin = MonotonicClock.now()
+    private let inbox = Mutex<[Inbound]>([])
+    private let running = Atomic<Bool>(true)
+    private var buffer = [UInt8](repeating: 0, count: 65536)
+
+    /// Work handed to the loop from other threads.
+    private enum Inbound: @unchecked Sendable {
+        case computed(UInt64, ComputeResult)
+        case request(String, reply: @Sendable (String) -> Void)
+    }
+
+    /// Loads the configuration files and opens every socket; throws with every problem found.
+    public init(options: DaemonOptions, kernel: any KernelPort = InMemoryKernel(), logger: Logger) throws {
+        self.options = options
+        self.kernel = kernel
+        self.logger = logger
+        let settings = try Self.loadSettings(options)
+        engine = IKEEngine(settings: settings, random: SystemRandom())
+        var pipeFDs: [Int32] = [0, 0]
+        let piped = ike_pipe(&pipeFDs)
+        guard piped == 0 else { throw DaemonError("pipe: \(String(cString: strerror(-piped)))") }
+        wakeRead = pipeFDs[0]
+        wakeWrite = pipeFDs[1]
+        let addresses = options.listen.isEmpty ? [IPAddress("0.0.0.0"), IPAddress("::")].compactMap { $0 } : options.listen
+        for address in addresses {
+            do {
+                sockets.append(try UDPSocket(address: address, port: options.port, bypassIPsec: options.bypassIPsec))
+            } catch {
+                // A host without IPv6 still runs on IPv4; an explicitly requested address must work.
+                if options.listen.isEmpty, !address.isIPv4 { logger.warning("no IPv6 socket: \(error)"); continue }
+                throw error
+            }
+        }
+        controlFD = try ControlSocket.listen(at: options.controlPath)
+        if options.handleSignals { _ = ike_signals_to_pipe(wakeWrite) }
+        logger.info("in.iked listening on \(sockets.map(\.local.description).joined(separator: ", ")), control \(options.controlPath), kernel \(kernel.name)")
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+        if controlFD >= 0 {
+            close(controlFD)
+            unlink(options.controlPath)
+        }
+    }
+
+    /// Reads ike.config, ike.preshared (when a rule needs it) and ipsecinit.conf.
+    static func loadSettings(_ options: DaemonOptions) throws -> EngineSettings {
+        let outcome = ConfigurationCheck.run(options.paths)
+        guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
+        var policies: [PolicyEntry] = []
+        switch ConfigFileReader.read(options.paths.policy) {
+        case .success(let text): policies = try IPsecPolicyParser.load(text, file: options.paths.policy)
+        case .failure: break // no policy file: nothing to initiate, and peers' Quick Modes are refused
+        }
+        return EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(), policies: policies,
+                              peerPort: options.peerPort, localPort: options.port)
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var boundPort: UInt16 { sockets.first?.local.port ?? options.port }
+
+    var now: EngineInstant { EngineInstant(nanoseconds: MonotonicClock.now() - origin) }
+
+    /// Runs until `stop()` or SIGTERM/SIGINT.
+    public func run() {
+        while running.load(ordering: .acquiring) {
+            var descriptors = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0), pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)]
+            descriptors += sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            var timeout: Int32 = 1000
+            if let deadline = engine.nextDeadline() {
+                let milliseconds = max(0, (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000)
+                timeout = Int32(min(milliseconds, 1000))
+            }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            if ready < 0, errno != EINTR { logger.error("poll: \(String(cString: strerror(errno)))") }
+            if descriptors[0].revents != 0 { drainWakePipe() }
+            if descriptors[1].revents != 0 { serveControlClient() }
+            for (index, socket) in sockets.enumerated() where descriptors[index + 2].revents != 0 {
+                while let (bytes, from, to) = socket.receive(into: &buffer) {
+                    execute(engine.handle(.datagram(Datagram(bytes: bytes, local: to, remote: from)), at: now))
+                }
+            }
+            execute(engine.handle(.tick, at: now))
+        }
+        logger.info("in.iked stopping: \(kernel.installed.count / 2) IPsec SA pairs left in the \(kernel.name) kernel")
+    }
+
+    /// Asks the loop to end (thread-safe).
+    public func stop() {
+        running.store(false, ordering: .releasing)
+        wakeUp()
+    }
+
+    /// Runs a control command on the loop and waits for the answer (thread-safe; the demo uses it).
+    public func perform(_ command: String) -> String {
+        let done = DispatchSemaphore(value: 0)
+        let answer = Mutex<String>("")
+        inbox.withLock { $0.append(.request("\(ControlSocket.version) \(command)", reply: { text in answer.withLock { $0 = text }; done.signal() })) }
+        wakeUp()
+        done.wait()
+        return answer.withLock { $0 }
+    }
+
+    private func wakeUp() {
+        var byte: UInt8 = 0
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    private func drainWakePipe() {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while true {
+            let count = read(wakeRead, &bytes, bytes.count)
+            guard count > 0 else { break }
+            for signal in bytes.prefix(count) where signal != 0 {
+                switch Int32(signal) {
+                case SIGHUP: reload()
+                case SIGTERM, SIGINT: running.store(false, ordering: .releasing)
+                default: break
+                }
+            }
+        }
+        let work = inbox.withLock { items in
+            defer { items = [] }
+            return items
+        }
+        for item in work {
+            switch item {
+            case .computed(let token, let result):
+                execute(engine.handle(.computed(token: token, result), at: now))
+            case .request(let text, let reply):
+                reply(answer(text))
+            }
+        }
+    }
+
+    /// SIGHUP: re-read the files; established SAs stay.
+    private func reload() {
+        do {
+            engine.reload(try Self.loadSettings(options))
+            logger.notice("configuration reloaded")
+        } catch {
+            logger.error("reload failed, keeping the running configuration:\n\(error)")
+        }
+    }
+
+    private func serveControlClient() {
+        let client = ike_accept(controlFD)
+        guard client >= 0 else { return }
+        defer { close(client) }
+        // A slow client must not stall the loop: reads time out after a second.
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard ControlSocket.peerIsAuthorized(client) else {
+            _ = ControlSocket.writeFrame(client, "ERROR permission denied: the control socket is for root and the daemon's user")
+            return
+        }
+        guard let request = ControlSocket.readFrame(client, limit: ControlSocket.maximumRequest) else {
+            _ = ControlSocket.writeFrame(client, "ERROR malformed or oversized request")
+            return
+        }
+        _ = ControlSocket.writeFrame(client, answer(request))
+    }
+
+    /// Carries out a control command; the text starts with OK or ERROR.
+    private func answer(_ request: String) -> String {
+        switch ControlCommands.parse(request) {
+        case .failure(let error):
+            return "ERROR \(error.message)"
+        case .success(let command):
+            switch command {
+            case .dumpPhase1: return "OK\n" + ControlCommands.phase1(engine.phase1Summaries)
+            case .dumpSAs: return "OK\n" + ControlCommands.ipsec(engine.ipsecSummaries)
+            case .getStatistics: return "OK\n" + ControlCommands.statistics(engine.statistics)
+            case .initiate(let source, let destination):
+                execute(engine.handle(.acquire(AcquireRequest(localAddress: source, remoteAddress: destination)), at: now))
+                return "OK\nInitiated negotiation \(source) -> \(destination)"
+            case .deleteSAs(let peer):
+                execute(engine.handle(.deleteIPsecSAs(peer: peer), at: now))
+                return "OK\nSuccessfully deleted IPsec SAs with \(peer)"
+            case .deletePhase1(let initiator, let responder):
+                let known = engine.phase1Summaries.contains { $0.initiatorCookie == initiator && $0.responderCookie == responder }
+                guard known else { return "ERROR Could not find requested phase 1 SA." }
+                execute(engine.handle(.deletePhase1(initiatorCookie: initiator, responderCookie: responder), at: now))
+                return "OK\nSuccessfully deleted selected phase 1 SA."
+            }
+        }
+    }
+
+    /// Carries out engine effects in order.
+    func execute(_ effects: [EngineEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let datagram):
+                let exact = sockets.first { $0.local.address == datagram.local.address && $0.local.port == datagram.local.port }
+                let wildcard = sockets.first { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 && $0.local.address.integerValue == 0 }
+                guard let socket = exact ?? wildcard ?? sockets.first(where: { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 }) else {
+                    logger.error("no socket to send from \(datagram.local) to \(datagram.remote)")
+                    continue
+                }
+                let error = socket.send(datagram.bytes, to: datagram.remote, from: datagram.local)
+                if error != 0 { logger.warning("send to \(datagram.remote) failed: \(String(cString: strerror(error)))") }
+            case .compute(let token, let job):
+                DispatchQueue.global(qos: .userInitiated).async { [weak self] in
+                    let result = job.run()
+                    guard let self else { return }
+                    self.inbox.withLock { $0.append(.computed(token, result)) }
+                    self.wakeUp()
+                }
+            case .installSAs(let inbound, let outbound):
+                do {
+                    try kernel.install(inbound: inbound, outbound: outbound)
+                } catch {
+                    logger.error("kernel refused SAs \(ControlCommands.hex(inbound.spi))/\(ControlCommands.hex(outbound.spi)): \(error)")
+                }
+            case .deleteSA(let spi, let protocolID, let destination):
+                try? kernel.delete(spi: spi, protocolID: protocolID, destination: destination)
+            case .log(let record):
+                log(record)
+            }
+        }
+    }
+
+    private func log(_ record: EngineLog) {
+        var metadata: Logger.Metadata = ["category": .string(record.category.rawValue)]
+        metadata["daemon"] = .string(sockets.first?.local.description ?? "")
+        switch record.level {
+        case .debug: logger.debug("\(record.message)", metadata: metadata)
+        case .info: logger.info("\(record.message)", metadata: metadata)
+        case .warning: logger.warning("\(record.message)", metadata: metadata)
+        case .error: logger.error("\(record.message)", metadata: metadata)
+        }
+    }
+}
