@@ -88,6 +88,7 @@ let package = Package(
             dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "ISAKMP", "IPsecTypes", "IKETestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEDumpTests",
             dependencies: ["IKEDump", "ISAKMP", "IKECrypto", "IPsecTypes", "IKETestSupport"],

@@ -27,6 +27,12 @@ public enum ControlSocket {
     /// A listening socket at `path` (an old socket file there is replaced).
     static func listen(at path: String) throws(DaemonError) -> Int32 {
         var (address, length) = try address(path)
+        // Under a root prefix /var/run may not exist yet.
+        var directory = ""
+        for part in path.split(separator: "/").dropLast() {
+            directory += "/" + part
+            mkdir(directory, 0o755)
+        }
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("control socket: \(String(cString: strerror(errno)))") }

@@ -10,6 +10,7 @@ public enum ProductRunner {
 
     public struct NotBuilt: Error, CustomStringConvertible {
         public let product: String
+        public init(product: String) { self.product = product }
         public var description: String { "\(product) is not built next to the tests" }
     }
 

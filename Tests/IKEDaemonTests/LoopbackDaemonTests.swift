@@ -1,0 +1,128 @@
+import Foundation
+import IKETestSupport
+import Testing
+
+/// Real in.iked processes on 127.0.0.x, in-memory kernel, driven through ikeadm (testing layer 3).
+@Suite("Daemons on loopback", .serialized)
+struct LoopbackDaemonTests {
+    /// A running in.iked with its files in a scratch directory; stopped and removed on deinit.
+    final class Daemon {
+        let root: String
+        let address: String
+        let process = Process()
+
+        init(address: String, peer: String, port: Int, key: String = "loopback-key", transform: String = "aes(128)", policy: String? = nil) throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("iked-\(UUID().uuidString)").path
+            self.address = address
+            try Self.write(root + "/etc/inet/ike/config", """
+                retry_timer_init 0.2
+                p1_xform { auth_method preshared oakley_group 14 auth_alg sha256 encr_alg \(transform) }
+                p2_pfs 14
+                { label "to \(peer)" local_addr \(address) remote_addr \(peer) }
+                """)
+            try Self.write(root + "/etc/inet/secret/ike.preshared", "{ localid \(address) remoteid \(peer) key \"\(key)\" }\n", mode: 0o600)
+            try Self.write(root + "/etc/inet/ipsecinit.conf", policy ?? "{laddr \(address) raddr \(peer)} ipsec {encr_algs aes encr_auth_algs sha256}\n")
+            guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["--root", root, "--listen", address, "--port", String(port), "-d"]
+            // Logs go to a file: an undrained pipe would block the daemon once it filled.
+            FileManager.default.createFile(atPath: root + "/in.iked.log", contents: nil)
+            let log = FileHandle(forWritingAtPath: root + "/in.iked.log")
+            process.standardError = log
+            process.standardOutput = log
+            try process.run()
+            // Ready when the control socket answers.
+            for _ in 0..<200 {
+                if (try? adm(["get", "stats"]).status) == 0 { return }
+                usleep(20_000)
+            }
+            throw ProductRunner.NotBuilt(product: "in.iked (did not start)")
+        }
+
+        deinit {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            try? FileManager.default.removeItem(atPath: root)
+        }
+
+        func adm(_ arguments: [String]) throws -> ProductRunner.Result {
+            try ProductRunner.run("ikeadm", ["--root", root] + arguments)
+        }
+
+        static func write(_ path: String, _ text: String, mode: Int = 0o644) throws {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
+
+        /// Waits until `condition` holds for the output of `ikeadm arguments`.
+        func wait(for arguments: [String], timeout: Double = 10, _ condition: (String) -> Bool) throws -> String {
+            let end = Date().addingTimeInterval(timeout)
+            var last = ""
+            while Date() < end {
+                last = try adm(arguments).standardOutput
+                if condition(last) { return last }
+                usleep(20_000)
+            }
+            return last
+        }
+    }
+
+    static func freePort() -> Int { Int.random(in: 20000...60000) }
+
+    @Test("two daemons negotiate through ikeadm initiate; both report the same SPIs")
+    func negotiate() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.1", peer: "127.0.0.2", port: port)
+        let b = try Daemon(address: "127.0.0.2", peer: "127.0.0.1", port: port)
+        #expect(try a.adm(["initiate", "127.0.0.1", "127.0.0.2"]).standardOutput.contains("Initiated"))
+        let dumpA = try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }
+        let dumpB = try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }
+        func spis(_ text: String) -> [String] {
+            text.split(separator: "\n").first { $0.hasPrefix("SPI:") }.map { $0.split(separator: " ").filter { $0.hasPrefix("0x") }.map(String.init) } ?? []
+        }
+        #expect(spis(dumpA).count == 2 && spis(dumpA) == spis(dumpB).reversed())
+        #expect(dumpA.contains("ESP AES-CBC-256/HMAC-SHA2-256"))
+        let p1 = try a.adm(["dump", "p1"]).standardOutput
+        #expect(p1.contains("initiator  ACTIVE") && p1.contains("SHA2-256/MODP-2048"))
+        let stats = try b.adm(["get", "stats"]).standardOutput
+        #expect(stats.contains("Current:   initiator:          0   responder:          1"))
+        // A delete from b removes the SAs on a.
+        #expect(try b.adm(["del", "sa", "127.0.0.1"]).status == 0)
+        #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (0)") }.contains("IPsec SAs (0)"))
+    }
+
+    @Test("a wrong key fails on both sides and the responder keeps serving others")
+    func wrongKeyAndOthers() throws {
+        let port = Self.freePort()
+        let server = try Daemon(address: "127.0.0.3", peer: "127.0.0.0/24", port: port, key: "right key")
+        let good = try Daemon(address: "127.0.0.4", peer: "127.0.0.3", port: port, key: "right key")
+        let bad = try Daemon(address: "127.0.0.5", peer: "127.0.0.3", port: port, key: "wrong key")
+        _ = try bad.adm(["initiate", "127.0.0.5", "127.0.0.3"])
+        _ = try good.adm(["initiate", "127.0.0.4", "127.0.0.3"])
+        #expect(try good.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        let serverStats = try server.wait(for: ["get", "stats"]) { $0.contains("Failed:    initiator:          0   responder:          1") }
+        #expect(serverStats.contains("responder:          1"))
+        #expect(try bad.wait(for: ["get", "stats"]) { $0.contains("Failed:    initiator:          1") }.contains("Failed:    initiator:          1"))
+        #expect(try bad.adm(["dump", "sa"]).standardOutput.contains("IPsec SAs (0)"))
+    }
+
+    @Test("ikeadm errors: unknown command, no daemon")
+    func admErrors() throws {
+        let daemon = try Daemon(address: "127.0.0.6", peer: "127.0.0.7", port: Self.freePort())
+        let unknown = try daemon.adm(["frobnicate"])
+        #expect(unknown.status == 1 && unknown.standardOutput.contains("unknown command 'frobnicate'"))
+        let none = try ProductRunner.run("ikeadm", ["--door", "/nonexistent/door", "get", "stats"])
+        #expect(none.status == 1 && none.standardOutput.contains("Unable to communicate with in.iked"))
+    }
+
+    @Test("in.iked --demo negotiates and exits 0")
+    func demo() throws {
+        let result = try ProductRunner.run("in.iked", ["--demo"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("negotiated in"))
+        #expect(result.standardOutput.components(separatedBy: "Completed dump of IPsec SAs (1)").count == 3)
+    }
+}
