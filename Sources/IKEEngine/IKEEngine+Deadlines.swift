@@ -4,17 +4,15 @@ extension IKEEngine {
     /// Everything due at `now`: retransmissions, give-ups, expiries.
     func runDeadlines() {
         for sa in Array(phase1.values) where sa.state != .dead {
-            if let deadline = sa.mainMode.deadline, deadline <= now {
-                if let pending = sa.mainMode.pending, sa.mainMode.attempts < settings.retryLimit {
-                    sa.mainMode.attempts += 1
-                    sa.mainMode.deadline = now.adding(seconds: settings.retransmitInterval(attempt: sa.mainMode.attempts))
-                    statistics.retransmissions += 1
-                    send(pending, from: sa.local, to: sa.remote)
-                } else {
-                    if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
-                    failPhase1(sa, "no answer after \(settings.retryLimit) retransmissions")
-                    continue
-                }
+            switch sa.mainMode.due(at: now, settings: settings) {
+            case .nothing: break
+            case .resend(let bytes):
+                statistics.retransmissions += 1
+                send(bytes, from: sa.local, to: sa.remote)
+            case .giveUp:
+                if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
+                failPhase1(sa, "no answer after \(settings.retryLimit) retransmissions")
+                continue
             }
             if !sa.isEstablished, sa.created.adding(seconds: settings.expireTimer) <= now {
                 failPhase1(sa, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
@@ -26,16 +24,14 @@ extension IKEEngine {
                 continue
             }
             for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
-                if let deadline = exchange.slot.deadline, deadline <= now {
-                    if let pending = exchange.slot.pending, exchange.slot.attempts < settings.retryLimit {
-                        exchange.slot.attempts += 1
-                        exchange.slot.deadline = now.adding(seconds: settings.retransmitInterval(attempt: exchange.slot.attempts))
-                        statistics.retransmissions += 1
-                        send(pending, from: sa.local, to: sa.remote)
-                    } else {
-                        failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
-                        continue
-                    }
+                switch exchange.slot.due(at: now, settings: settings) {
+                case .nothing: break
+                case .resend(let bytes):
+                    statistics.retransmissions += 1
+                    send(bytes, from: sa.local, to: sa.remote)
+                case .giveUp:
+                    failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
+                    continue
                 }
                 if exchange.created.adding(seconds: settings.expireTimer) <= now {
                     failQuickMode(sa, exchange, "not complete after expire_timer")

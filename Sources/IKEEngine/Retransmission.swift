@@ -25,6 +25,24 @@ struct ExchangeSlot {
         deadline = nil
     }
 
+    /// What a slot's timer says at `now`.
+    enum Due {
+        case nothing
+        /// Send this again (the attempt is counted and the next, doubled interval armed).
+        case resend([UInt8])
+        /// retry_limit is spent.
+        case giveUp
+    }
+
+    /// Checks the timer: retransmit with the ike.config backoff, or give up after retry_limit tries.
+    mutating func due(at now: EngineInstant, settings: EngineSettings) -> Due {
+        guard let deadline, deadline <= now else { return .nothing }
+        guard let pending, attempts < settings.retryLimit else { return .giveUp }
+        attempts += 1
+        self.deadline = now.adding(seconds: settings.retransmitInterval(attempt: attempts))
+        return .resend(pending)
+    }
+
     /// Whether `bytes` repeats the last message received (then `lastAnswer`, if any, is re-sent).
     func isRepeat(_ bytes: [UInt8]) -> Bool { lastReceived == bytes }
 
