@@ -89,6 +89,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["IKETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEDumpTests",
             dependencies: ["IKEDump", "ISAKMP", "IKECrypto", "IPsecTypes", "IKETestSupport"],

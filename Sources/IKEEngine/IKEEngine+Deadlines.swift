@@ -3,6 +3,7 @@ import IPsecTypes
 extension IKEEngine {
     /// Everything due at `now`: retransmissions, give-ups, expiries.
     func runDeadlines() {
+        refused = refused.filter { $0.value.until > now }
         for sa in Array(phase1.values) where sa.state != .dead {
             switch sa.mainMode.due(at: now, settings: settings) {
             case .nothing: break

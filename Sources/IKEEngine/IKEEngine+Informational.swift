@@ -24,6 +24,13 @@ extension IKEEngine {
               constantTimeEquals(hash, Phase2Keying(keys).hash1(messageID: message.header.messageID, rest: PayloadChain.encode(Array(payloads.dropFirst()))))
         else {
             statistics.authenticationDropped += 1
+            if sa.state == .initiatorSentAuth {
+                // The responder answered MM5 with a notify under keys that are not ours: it could not
+                // read MM5, so the pre-shared keys differ. Before Phase 1 completes notifies are
+                // unauthenticated anyway (as the cleartext ones we already obey).
+                failPhase1(sa, "authentication failed: the responder's notification does not verify (the pre-shared keys differ)")
+                return
+            }
             log(.warning, .operational, "dropped an informational from \(sa.remote) that does not verify")
             return
         }

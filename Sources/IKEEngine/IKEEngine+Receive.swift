@@ -17,8 +17,14 @@ extension IKEEngine {
         let header = message.header
         let cookies = CookiePair(initiator: header.initiatorCookie, responder: header.responderCookie)
         if header.exchangeType == .identityProtection, header.responderCookie.isZero, header.messageID == 0 {
-            if let known = halfOpen[HalfOpenKey(initiatorCookie: header.initiatorCookie, peer: datagram.remote)], let sa = phase1[known] {
+            let key = HalfOpenKey(initiatorCookie: header.initiatorCookie, peer: datagram.remote)
+            if let known = halfOpen[key], let sa = phase1[known] {
                 repeatOrDrop(datagram, slot: sa.mainMode, sa: sa)
+                return
+            }
+            if let refusal = refused[key] {
+                statistics.unexpectedDropped += 1
+                send(refusal.answer, from: datagram.local, to: datagram.remote)
                 return
             }
             respondToMainMode1(message, datagram)
@@ -70,13 +76,23 @@ extension IKEEngine {
     }
 
     /// Sends an unprotected notify (before Phase 1 completes, RFC 2408 §5: errors go in the clear).
-    func sendClearNotify(_ type: NotifyMessageType, cookies: CookiePair, local: Endpoint, remote: Endpoint) {
+    @discardableResult
+    func sendClearNotify(_ type: NotifyMessageType, cookies: CookiePair, local: Endpoint, remote: Endpoint) -> [UInt8] {
         let notify = NotificationPayload(doi: .ipsec, protocolID: .isakmp, type: type, spi: cookies.initiator.bytes + cookies.responder.bytes)
         let message = ISAKMPMessage(
             header: ISAKMPHeader(initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .informational),
             body: .payloads([Payload(.notification(notify))]))
-        send(message.encoded(), from: local, to: remote)
+        let bytes = message.encoded()
+        send(bytes, from: local, to: remote)
         log(.info, .phase1, "sent \(type) to \(remote)")
+        return bytes
+    }
+
+    /// Refuses a Main Mode offer and remembers the refusal for its retransmissions (expire_timer long).
+    func refuseMainMode(_ type: NotifyMessageType, _ message: ISAKMPMessage, _ datagram: Datagram) {
+        let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: .zero)
+        let answer = sendClearNotify(type, cookies: cookies, local: datagram.local, remote: datagram.remote)
+        refused[HalfOpenKey(initiatorCookie: cookies.initiator, peer: datagram.remote)] = (answer, now.adding(seconds: settings.expireTimer))
     }
 
     /// A compute job finished.

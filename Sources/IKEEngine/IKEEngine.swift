@@ -18,6 +18,9 @@ public final class IKEEngine {
     var phase1: [CookiePair: Phase1SA] = [:]
     /// MM1 retransmissions find their half-open SA by (initiator cookie, peer).
     var halfOpen: [HalfOpenKey: CookiePair] = [:]
+    /// Main Mode offers we refused, with the refusal sent and when to forget it: a retransmitted MM1
+    /// gets the same answer instead of counting as a new attempt.
+    var refused: [HalfOpenKey: (answer: [UInt8], until: EngineInstant)] = [:]
     /// IPsec SAs we installed, by our inbound SPI.
     var ipsecSAs: [UInt32: InstalledSAPair] = [:]
     var pendingCompute: [UInt64: ComputeContinuation] = [:]
@@ -95,6 +98,7 @@ public final class IKEEngine {
                 if exchange.state != .done && exchange.state != .failed { consider(exchange.created.adding(seconds: settings.expireTimer)) }
             }
         }
+        for refusal in refused.values { consider(refusal.until) }
         for pair in ipsecSAs.values {
             if !pair.rekeyed { consider(pair.softDeadline) }
             consider(pair.hardDeadline)

@@ -6,6 +6,12 @@ public enum ProductRunner {
         public var status: Int32
         public var standardOutput: String
         public var standardError: String
+
+        public init(status: Int32, standardOutput: String, standardError: String) {
+            self.status = status
+            self.standardOutput = standardOutput
+            self.standardError = standardError
+        }
     }
 
     public struct NotBuilt: Error, CustomStringConvertible {

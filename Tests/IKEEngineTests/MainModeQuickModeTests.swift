@@ -2,6 +2,7 @@ import IKEConfig
 @testable import IKEEngine
 import IKETestSupport
 import IPsecTypes
+import ISAKMP
 import Testing
 
 struct Suite: Sendable, CustomTestStringConvertible {
@@ -69,6 +70,18 @@ struct MainModeQuickModeTests {
         #expect(network.nodes[1].engine.statistics.phase1FailedResponder == 1)
         #expect(network.nodes[0].logs.contains { $0.message.contains("NO-PROPOSAL-CHOSEN") })
         #expect(network.nodes[0].engine.phase1Summaries.isEmpty && network.nodes[1].engine.phase1Summaries.isEmpty)
+        // A retransmitted offer is answered with the same refusal and counted once.
+        let refuser = network.nodes[1].engine
+        let offer = ISAKMPMessage(header: ISAKMPHeader(initiatorCookie: Cookie(value: 77), exchangeType: .identityProtection),
+                                  body: .payloads([Payload(.securityAssociation(SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: [
+                                      TransformPayload(number: 1, transformID: 1, attributes: [.basic(1, 5), .basic(2, 2), .basic(3, 1), .basic(4, 14)]),
+                                  ])]))) ])).encoded()
+        let datagram = Datagram(bytes: offer, local: Endpoint(address: network.nodes[1].address, port: 500), remote: Endpoint(address: network.nodes[0].address, port: 500))
+        let first = refuser.handle(EngineEvent.datagram(datagram), at: network.now)
+        let second = refuser.handle(EngineEvent.datagram(datagram), at: network.now)
+        let sent = { (effects: [EngineEffect]) in effects.compactMap { if case .send(let d) = $0 { d.bytes } else { nil } } }
+        #expect(sent(first).count == 1 && sent(first) == sent(second))
+        #expect(refuser.statistics.phase1FailedResponder == 2)
     }
 
     @Test("a wrong pre-shared key fails authentication on both sides")

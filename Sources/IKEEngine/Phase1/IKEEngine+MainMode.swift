@@ -50,24 +50,23 @@ extension IKEEngine {
             statistics.malformedDropped += 1
             return
         }
-        let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: .zero)
         guard let rule = settings.rules.rule(local: datagram.local.address, remote: datagram.remote.address) else {
             statistics.phase1FailedResponder += 1
             log(.warning, .policy, "no ike.config rule for \(datagram.local.address) <- \(datagram.remote.address); refusing Main Mode")
-            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
         let acceptable = settings.configuration.transforms(for: rule)
         guard let (chosen, negotiated) = Phase1Proposal.select(from: offer, acceptable: acceptable, ourLifetime: settings.phase1Lifetime) else {
             statistics.phase1FailedResponder += 1
             log(.warning, .proposal, "no acceptable Phase 1 transform from \(datagram.remote) for rule \"\(rule.label)\"")
-            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
         guard negotiated.authenticationMethod == .preSharedKey else {
             statistics.phase1FailedResponder += 1
             log(.warning, .phase1, "\(negotiated.authenticationMethod) authentication is not implemented yet")
-            sendClearNotify(.noProposalChosen, cookies: cookies, local: datagram.local, remote: datagram.remote)
+            refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
         let sa = Phase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
@@ -272,8 +271,11 @@ extension IKEEngine {
         do {
             payloads = try protection.open(message)
         } catch {
+            // MM5 is the first message under the new keys: garbage after decryption means the keys
+            // differ (a corrupted datagram would have failed the UDP checksum).
             statistics.authenticationDropped += 1
-            log(.warning, .phase1, "MM5 from \(sa.remote) does not decrypt (wrong pre-shared key?): \(error)")
+            sendClearNotify(.payloadMalformed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
+            failPhase1(sa, "MM5 from \(sa.remote) does not decrypt to payloads: the pre-shared keys differ (\(error))")
             return
         }
         guard let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content else {

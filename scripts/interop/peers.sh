@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Interop harness: our in.iked and a third-party IKEv1 peer (strongSwan or Libreswan) in two network
+# namespaces joined by a veth pair. Used by Tests/InteropTests; every name carries the caller's id, and
+# `down ID` removes namespaces, processes and files (call it also when a test fails).
+#
+#   peers.sh install                                   packages (strongSwan; Libreswan unpacked to /opt/libreswan)
+#   peers.sh up ID                                     namespaces ikeus-ID (192.0.2.1) and ikepeer-ID (192.0.2.2)
+#   peers.sh strongswan ID IKE ESP MODE PFS KEY        start charon with one IKEv1 connection "interop"
+#   peers.sh libreswan ID IKE ESP MODE PFS KEY         start pluto with one IKEv1 connection "interop"
+#   peers.sh initiate ID | terminate ID | status ID    act on the peer's connection
+#   peers.sh down ID
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LIBRESWAN_ROOT=/opt/libreswan
+US=192.0.2.1
+PEER=192.0.2.2
+
+die() { echo "peers.sh: $*" >&2; exit 1; }
+state() { echo "/tmp/ike-interop-$1"; }
+ns_us() { echo "ikeus-$1"; }
+ns_peer() { echo "ikepeer-$1"; }
+
+install_packages() {
+    export DEBIAN_FRONTEND=noninteractive
+    local missing=()
+    for package in strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins \
+                   libcharon-extra-plugins iproute2 gcc libc6-dev libnss3-tools libunbound8 libldns3 \
+                   libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss libcap-ng0 libnspr4 libnss3; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get -o DPkg::Lock::Timeout=600 update -qq
+        apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}" >/dev/null
+    fi
+    # Libreswan's package conflicts with strongSwan's starter, so it is unpacked, not installed.
+    if [ ! -x "$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" ]; then
+        local scratch; scratch=$(mktemp -d)
+        (cd "$scratch" && apt-get -o DPkg::Lock::Timeout=600 download libreswan >/dev/null 2>&1) || { apt-get update -qq; (cd "$scratch" && apt-get download libreswan >/dev/null); }
+        dpkg-deb -x "$scratch"/libreswan_*.deb "$LIBRESWAN_ROOT"
+        rm -rf "$scratch"
+    fi
+    # pluto runs addconn from this compiled-in path.
+    if [ -e /usr/libexec/ipsec ] && [ ! -L /usr/libexec/ipsec ]; then die "/usr/libexec/ipsec exists and is not ours"; fi
+    mkdir -p /usr/libexec
+    ln -sfn "$LIBRESWAN_ROOT/usr/libexec/ipsec" /usr/libexec/ipsec
+}
+
+shim() {
+    local out; out="$(state "$1")/xfrm-sa-shim.so"
+    [ -f "$out" ] || gcc -shared -fPIC -O2 -o "$out" "$HERE/xfrm-sa-shim.c" -ldl -lpthread
+    echo "$out"
+}
+
+up() {
+    local id=$1 dir; dir=$(state "$id")
+    mkdir -p "$dir"
+    ip netns add "$(ns_us "$id")"
+    ip netns add "$(ns_peer "$id")"
+    ip link add "iu-$id" type veth peer name "ip-$id"
+    ip link set "iu-$id" netns "$(ns_us "$id")"
+    ip link set "ip-$id" netns "$(ns_peer "$id")"
+    ip -n "$(ns_us "$id")" addr add "$US/24" dev "iu-$id"
+    ip -n "$(ns_peer "$id")" addr add "$PEER/24" dev "ip-$id"
+    for ns in "$(ns_us "$id")" "$(ns_peer "$id")"; do
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$(ns_us "$id")" link set "iu-$id" up
+    ip -n "$(ns_peer "$id")" link set "ip-$id" up
+}
+
+strongswan() {
+    local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    local shim_path; shim_path=$(shim "$id")
+    cat > "$dir/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
+  install_routes = no
+  install_virtual_ip = no
+  retransmit_timeout = 1.0
+  retransmit_tries = 3
+  plugins { vici { socket = unix://$dir/charon.vici } }
+  filelog { main { path = $dir/charon.log
+    default = 1
+    ike = 2
+    cfg = 2
+    flush_line = yes } }
+  journal { default = -1 }
+}
+CONF
+    local esp_proposal=$esp
+    [ "$pfs" != none ] && esp_proposal="$esp-$pfs"
+    cat > "$dir/swanctl.conf" <<CONF
+connections {
+  interop {
+    version = 1
+    local_addrs = $PEER
+    remote_addrs = $US
+    proposals = $ike
+    rekey_time = 4h
+    local { auth = psk
+      id = $PEER }
+    remote { auth = psk
+      id = $US }
+    children {
+      interop {
+        local_ts = $PEER/32
+        remote_ts = $US/32
+        esp_proposals = $esp_proposal
+        mode = $mode
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-interop { id-a = $US
+    id-b = $PEER
+    secret = "$key" }
+}
+CONF
+    ip netns exec "$(ns_peer "$id")" env STRONGSWAN_CONF="$dir/strongswan.conf" LD_PRELOAD="$shim_path" XFRM_SHIM_LOG="$dir/peer-sas.log" \
+        /usr/sbin/charon-systemd >"$dir/charon.out" 2>&1 &
+    echo $! > "$dir/peer.pid"
+    echo strongswan > "$dir/peer.kind"
+    for _ in $(seq 1 100); do [ -S "$dir/charon.vici" ] && break; sleep 0.05; done
+    swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 || { cat "$dir/load.log" >&2; die "swanctl --load-all failed"; }
+}
+
+libreswan() {
+    local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    [ -x /usr/libexec/ipsec/pluto ] || die "Libreswan is not installed (peers.sh install)"
+    local shim_path; shim_path=$(shim "$id")
+    mkdir -p "$dir/run" "$dir/nss" "$dir/ipsec.d"
+    certutil -N -d "sql:$dir/nss" --empty-password >/dev/null 2>&1
+    local pfs_setting=no
+    [ "$pfs" != none ] && pfs_setting=yes
+    # Libreswan spells the group after a semicolon: aes128-sha1;modp2048.
+    local ike_libreswan="${ike%-*};${ike##*-}"
+    cat > "$dir/ipsec.conf" <<CONF
+config setup
+    logfile=$dir/pluto.log
+    logappend=no
+    plutodebug=none
+    ikev1-policy=accept
+    uniqueids=no
+
+conn interop
+    keyexchange=ike
+    ikev2=no
+    authby=secret
+    left=$PEER
+    leftid=$PEER
+    right=$US
+    rightid=$US
+    type=$mode
+    ike=$ike_libreswan
+    phase2alg=$esp
+    pfs=$pfs_setting
+    leftupdown=%disabled
+    ikelifetime=4h
+    salifetime=1h
+    auto=add
+CONF
+    printf '%s %s : PSK "%s"\n' "$PEER" "$US" "$key" > "$dir/ipsec.secrets"
+    chmod 600 "$dir/ipsec.secrets"
+    ip netns exec "$(ns_peer "$id")" env LD_PRELOAD="$shim_path" XFRM_SHIM_LOG="$dir/peer-sas.log" \
+        /usr/libexec/ipsec/pluto --nofork --config "$dir/ipsec.conf" --rundir "$dir/run" --nssdir "$dir/nss" \
+        --ipsecdir "$dir/ipsec.d" --secretsfile "$dir/ipsec.secrets" >"$dir/pluto.out" 2>&1 &
+    echo $! > "$dir/peer.pid"
+    echo libreswan > "$dir/peer.kind"
+    for _ in $(seq 1 100); do [ -S "$dir/run/pluto.ctl" ] && break; sleep 0.05; done
+    [ -S "$dir/run/pluto.ctl" ] || die "pluto did not start: $(tail -5 "$dir/pluto.out" 2>/dev/null)"
+    # pluto loads auto=add connections itself; wait until it has.
+    for _ in $(seq 1 100); do
+        /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --status 2>/dev/null | grep -q '"interop"' && return 0
+        sleep 0.05
+    done
+    die "pluto did not load the connection"
+}
+
+peer_command() {
+    local id=$1 action=$2 dir; dir=$(state "$id")
+    local kind; kind=$(cat "$dir/peer.kind")
+    case "$kind:$action" in
+        strongswan:initiate) swanctl --initiate --child interop --timeout 20 --uri "unix://$dir/charon.vici" ;;
+        strongswan:terminate) swanctl --terminate --ike interop --timeout 10 --uri "unix://$dir/charon.vici" ;;
+        strongswan:status) swanctl --list-sas --uri "unix://$dir/charon.vici" ;;
+        libreswan:initiate) timeout 30 /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --initiate --name interop ;;
+        libreswan:terminate) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --terminate --name interop ;;
+        libreswan:status) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --trafficstatus; /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --showstates ;;
+        *) die "unknown action $action for $kind" ;;
+    esac
+}
+
+down() {
+    local id=$1 dir; dir=$(state "$id")
+    if [ -f "$dir/peer.pid" ]; then kill "$(cat "$dir/peer.pid")" 2>/dev/null || true; fi
+    ip netns pids "$(ns_peer "$id")" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns pids "$(ns_us "$id")" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    sleep 0.2
+    ip netns del "$(ns_us "$id")" 2>/dev/null || true
+    ip netns del "$(ns_peer "$id")" 2>/dev/null || true
+    [ "${KEEP_INTEROP_STATE:-}" = 1 ] || rm -rf "$dir"
+}
+
+command=${1:-}; shift || true
+case "$command" in
+    install) install_packages ;;
+    up) up "$@" ;;
+    strongswan) strongswan "$@" ;;
+    libreswan) libreswan "$@" ;;
+    initiate|terminate|status) peer_command "$1" "$command" ;;
+    down) down "$@" ;;
+    *) die "usage: see the header of $0" ;;
+esac
