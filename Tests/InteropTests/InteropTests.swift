@@ -80,8 +80,10 @@ struct InteropTests {
             // Our inbound SPI is their outbound and the other way round: both were installed on their side.
             #expect(theirs.contains(pair.inbound) && theirs.contains(pair.outbound), "ours \(pair), theirs \(theirs)")
         }
-        let status = try harness.run(["status", harness.id]).standardOutput
-        #expect(status.contains(ours.first?.inbound ?? "-") || status.contains(ours.first?.inbound.uppercased() ?? "-"), "\(status)")
+        // The responder finishes when our QM3 arrives, a moment after we installed: poll its view.
+        let inbound = ours.first?.inbound ?? "-"
+        let status = try harness.wait(timeout: 10, { try harness.run(["status", harness.id]).standardOutput }, until: { $0.lowercased().contains(inbound) })
+        #expect(status.lowercased().contains(inbound), "\(status)")
         // The side that did not initiate deletes.
         if test.weInitiate {
             try harness.run(["terminate", harness.id])
