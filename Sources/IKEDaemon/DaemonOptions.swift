@@ -17,6 +17,8 @@ public struct DaemonOptions: Sendable {
     public var controlPath: String
     /// Log every category (in.iked -d).
     public var debug: Bool
+    /// Categories whose informational messages are logged (warnings and errors always are).
+    public var debugCategories: DebugCategories
     /// Exempt the IKE sockets from IPsec policy (needs the XFRM-capable kernel and privileges).
     public var bypassIPsec: Bool
     /// Route SIGHUP/SIGTERM/SIGINT to this daemon (false when several run in one process, as in the demo).
@@ -30,6 +32,7 @@ public struct DaemonOptions: Sendable {
         self.peerPort = peerPort ?? port
         self.controlPath = controlPath ?? (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/var/run/ike_door"
         self.debug = debug
+        self.debugCategories = debug ? .all : .standard.union([.phase1, .phase2])
         self.bypassIPsec = bypassIPsec
         self.handleSignals = handleSignals
     }

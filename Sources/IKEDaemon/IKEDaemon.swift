@@ -250,6 +250,8 @@ public final class IKEDaemon: @unchecked Sendable {
     }
 
     private func log(_ record: EngineLog) {
+        // Informational records only for the enabled Solaris categories; problems always.
+        if record.level < .warning, !options.debugCategories.contains(DebugCategories.of(record.category.rawValue)) { return }
         var metadata: Logger.Metadata = ["category": .string(record.category.rawValue)]
         metadata["daemon"] = .string(sockets.first?.local.description ?? "")
         switch record.level {

@@ -72,7 +72,16 @@ extension IKEEngine {
         switch notify.type {
         case .initialContact:
             forgetEarlierSAs(of: sa)
-        case .connected, .responderLifetime, .replayStatus:
+        case .responderLifetime where notify.protocolID == .isakmp:
+            obeyResponderLifetime(notify, on: sa)
+        case .connected:
+            for exchange in sa.quickModes.values where exchange.awaitingConnected {
+                if notify.spi.isEmpty || notify.spi.spiValue == exchange.peerSPI || notify.spi.spiValue == exchange.ourSPI {
+                    exchange.awaitingConnected = false
+                    completeInitiator(sa, exchange)
+                }
+            }
+        case .responderLifetime, .replayStatus:
             break
         case .dpdRUThere:
             sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
@@ -87,6 +96,27 @@ extension IKEEngine {
                 }
             }
         }
+    }
+
+    /// The responder shortened our ISAKMP SA's lifetime: the shorter one applies (RFC 2407 §4.6.3.1).
+    private func obeyResponderLifetime(_ notify: NotificationPayload, on sa: Phase1SA) {
+        guard notify.spi == sa.initiatorCookie.bytes + sa.responderCookie.bytes, let attributes = try? DataAttribute.decodeList(notify.data),
+              var negotiated = sa.negotiated, let established = sa.established
+        else { return }
+        var seconds: UInt64?
+        var type: LifeType?
+        for attribute in attributes {
+            switch Phase1AttributeType(rawValue: attribute.type) {
+            case .lifeType: type = attribute.integerValue.map { LifeType(rawValue: UInt16(truncatingIfNeeded: $0)) }
+            case .lifeDuration: if type == .seconds, let value = attribute.integerValue, value > 0 { seconds = value }
+            default: break
+            }
+        }
+        guard let seconds, seconds < UInt64(negotiated.lifetimeSeconds) else { return }
+        negotiated.lifetimeSeconds = UInt32(seconds)
+        sa.negotiated = negotiated
+        sa.expires = established.adding(seconds: Double(seconds))
+        log(.info, .phase1, "\(sa.remote) shortened Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) to \(seconds) s")
     }
 
     /// Sends a protected informational with `payloads` after HASH(1).

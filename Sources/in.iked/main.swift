@@ -40,6 +40,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pre-shared key file.", valueName: "file"))
     var preshared: String?
 
+    @Option(name: .long, help: ArgumentHelp("Debug categories: a number or a +/- list of cert, key, op, p1, p2, pfkey, pol, prop, door, config, label, all.", valueName: "level"))
+    var debugLevel: String?
+
     @Option(name: .long, help: ArgumentHelp("IPsec policy file (ipsecinit.conf format) for the in-memory kernel.", valueName: "file"))
     var policy: String?
 
@@ -64,6 +67,7 @@ struct InIked: ParsableCommand {
         }
         if !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
         for address in listen where IPAddress(address) == nil { throw ValidationError("--listen: '\(address)' is not an address") }
+        if let debugLevel, DebugCategories(parsing: debugLevel) == nil { throw ValidationError("--debug-level: '\(debugLevel)' is not a number or a list of category names") }
     }
 
     func run() throws {
@@ -96,7 +100,8 @@ struct InIked: ParsableCommand {
             print("in.iked: UDP port \(port) needs root; run as root or choose --port above 1023")
             throw ExitCode(2)
         }
-        let options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
+        var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
+        if let debugLevel, let categories = DebugCategories(parsing: debugLevel) { options.debugCategories = categories }
         do {
             let daemon = try IKEDaemon(options: options, logger: logger)
             daemon.run()

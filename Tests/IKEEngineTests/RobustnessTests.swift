@@ -99,6 +99,20 @@ struct RobustnessTests {
         #expect(network.drive(maxSteps: 1000) { network.nodes[0].engine.statistics.phase1TotalInitiator == 2 })
     }
 
+    @Test("a responder with a shorter Phase 1 lifetime says so, and the initiator adopts it")
+    func phase1ResponderLifetime() throws {
+        let initiator = try Scenario.settings(config: Scenario.config(extra: "p1_lifetime_secs 7200"))
+        let responder = try Scenario.settings(config: Scenario.config(extra: "p1_lifetime_secs 1800"))
+        let network = Scenario.pair(initiator: initiator, responder: responder)
+        Scenario.acquire(network)
+        #expect(network.drive(maxSteps: 1000) { Scenario.keysAgree(network) })
+        network.advance(seconds: 1)
+        #expect(network.nodes[1].engine.phase1Summaries.first?.lifetimeSeconds == 1800)
+        #expect(network.nodes[0].engine.phase1Summaries.first?.lifetimeSeconds == 1800)
+        network.advance(seconds: 1800)
+        #expect(network.nodes[0].engine.phase1Summaries.isEmpty)
+    }
+
     @Test("garbage, truncated, replayed and forged datagrams change nothing")
     func hostileInput() throws {
         let settings = try Scenario.settings()

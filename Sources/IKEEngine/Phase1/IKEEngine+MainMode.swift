@@ -72,6 +72,7 @@ extension IKEEngine {
         let sa = Phase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
                           local: datagram.local, remote: datagram.remote, rule: rule, state: .responderSentSA, now: now)
         sa.negotiated = negotiated
+        sa.shortenedLifetime = (Phase1Proposal.parse(chosen, ourLifetime: settings.phase1Lifetime)?.lifetimeSeconds ?? 0) > negotiated.lifetimeSeconds
         sa.initiatorSABody = saPayload.body
         register(sa)
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: datagram.remote)] = sa.cookies
@@ -387,6 +388,14 @@ extension IKEEngine {
             statistics.phase1TotalResponder += 1
         }
         log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) established with \(sa.remote) as \(sa.role.rawValue): \(describe(negotiated))")
+        if sa.role == .responder, sa.shortenedLifetime {
+            // RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) for the ISAKMP SA, protected, once both sides have keys.
+            var writer = ByteWriter()
+            DataAttribute.basic(Phase1AttributeType.lifeType.rawValue, LifeType.seconds.rawValue).encode(into: &writer)
+            DataAttribute.integer(Phase1AttributeType.lifeDuration.rawValue, negotiated.lifetimeSeconds).encode(into: &writer)
+            sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .responderLifetime,
+                                                                             spi: sa.initiatorCookie.bytes + sa.responderCookie.bytes, data: writer.bytes)))])
+        }
         let waiting = sa.waiting
         sa.waiting = []
         for request in waiting { startQuickMode(sa, request: request) }

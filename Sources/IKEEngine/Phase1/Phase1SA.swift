@@ -56,6 +56,8 @@ final class Phase1SA {
     /// Responder: MM3 arrived before our DH key was ready; handled when it is.
     var deferred: (ISAKMPMessage, Datagram)?
     var presharedKey: SecretBytes?
+    /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
+    var shortenedLifetime = false
 
     var mainMode = ExchangeSlot()
     var quickModes: [UInt32: QuickModeExchange] = [:]

@@ -99,6 +99,7 @@ extension IKEEngine {
                 protection.accept(message)
                 sa.protection = protection
                 exchange.slot.answered()
+                exchange.awaitingConnected = message.header.flags.contains(.commit)
                 initiatorReceivedQuickMode2(sa, exchange, payloads, datagram)
             case (.responder, .responderSentProposal):
                 guard constantTimeEquals(hash, keying.hash3(messageID: id, initiatorNonce: exchange.initiatorNonce, responderNonce: exchange.responderNonce)) else {
@@ -279,6 +280,16 @@ extension IKEEngine {
         // A repeated QM2 (our QM3 was lost) is answered with this QM3 again.
         exchange.slot.lastAnswer = bytes
         send(bytes, from: sa.local, to: sa.remote)
+        if exchange.awaitingConnected {
+            log(.info, .phase2, "Quick Mode \(hex(exchange.messageID)): the responder set the commit bit; waiting for CONNECTED")
+        } else {
+            installSAs(sa, exchange)
+        }
+    }
+
+    /// The responder's CONNECTED arrived for a committed exchange.
+    func completeInitiator(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
+        guard exchange.state == .initiatorComputing || exchange.state == .initiatorSentProposal, exchange.negotiated != nil, exchange.peerSPI != nil else { return }
         installSAs(sa, exchange)
     }
 

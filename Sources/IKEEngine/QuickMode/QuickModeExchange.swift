@@ -59,6 +59,8 @@ final class QuickModeExchange {
     /// The peer's QM1 payloads while the responder computes.
     var responderLifetimeNotify: Payload?
     var commitRequested = false
+    /// Initiator: the responder set the commit bit; the SAs wait for its CONNECTED notify (RFC 2408 §3.1).
+    var awaitingConnected = false
     var slot = ExchangeSlot()
     /// The acquire this exchange serves (initiator) — a rekey keeps the same one.
     let request: AcquireRequest?
