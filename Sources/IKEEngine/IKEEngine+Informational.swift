@@ -166,13 +166,16 @@ extension IKEEngine {
         statistics.ipsecSAsDeleted += 1
     }
 
-    /// INITIAL-CONTACT: the peer restarted, so every other SA we hold with it is stale.
+    /// INITIAL-CONTACT: the peer restarted, so what we hold with it from before this negotiation began is
+    /// stale. SAs established after that moment are its concurrent work (both ends initiating at once)
+    /// and stay.
     func forgetEarlierSAs(of sa: Phase1SA) {
         for other in phase1.values where other !== sa && other.remote.address == sa.remote.address {
+            guard let established = other.established, established < sa.created else { continue }
             log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): dropping Phase 1 SA \(other.initiatorCookie):\(other.responderCookie)")
             removePhase1(other)
         }
-        for (ourSPI, pair) in ipsecSAs where pair.peer == sa.remote.address && pair.installed < (sa.established ?? now) {
+        for (ourSPI, pair) in ipsecSAs where pair.peer == sa.remote.address && pair.installed < sa.created {
             removeIPsecSAs(ourSPI)
         }
     }

@@ -99,6 +99,25 @@ struct RobustnessTests {
         #expect(network.drive(maxSteps: 1000) { network.nodes[0].engine.statistics.phase1TotalInitiator == 2 })
     }
 
+    @Test("both sides initiating at once end with working SAs on both sides, nothing half-made")
+    func simultaneousInitiation() throws {
+        for seed in UInt64(1)...5 {
+            let settings = try Scenario.settings(config: Scenario.config(pfs: 14))
+            let network = Scenario.pair(initiator: settings, responder: settings, seed: seed)
+            Scenario.acquire(network, from: 0, to: 1)
+            Scenario.acquire(network, from: 1, to: 0)
+            #expect(network.drive(maxSteps: 5000) {
+                network.nodes[0].engine.statistics.quickModeCompleted == 2 && network.nodes[1].engine.statistics.quickModeCompleted == 2
+            })
+            #expect(Scenario.keysAgree(network))
+            #expect(network.nodes[0].kernel.installed.count == 4)
+            network.advance(seconds: 400)
+            // Nothing left half-open: only established Phase 1 SAs, no pending exchanges.
+            #expect(network.nodes.allSatisfy { $0.engine.phase1Summaries.allSatisfy { $0.state == "ACTIVE" } })
+            #expect(network.nodes.allSatisfy { $0.engine.statistics.phase1FailedInitiator + $0.engine.statistics.quickModeFailed == 0 })
+        }
+    }
+
     @Test("a responder with a shorter Phase 1 lifetime says so, and the initiator adopts it")
     func phase1ResponderLifetime() throws {
         let initiator = try Scenario.settings(config: Scenario.config(extra: "p1_lifetime_secs 7200"))

@@ -16,6 +16,9 @@ struct InteropSuite: Sendable, CustomTestStringConvertible {
     let strongSwanESP: String
     let libreswanESP: String
     let peerPFS: String
+    /// How strongSwan's `--list-sas` and Libreswan's log name the negotiated ESP algorithms.
+    let strongSwanAlgorithms: String
+    let libreswanAlgorithms: String
     var testDescription: String { name }
 
     var policy: String {
@@ -36,16 +39,20 @@ struct InteropTests {
     static let suites: [InteropSuite] = [
         InteropSuite(name: "AES-128/SHA1/MODP-2048, tunnel", phase1: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes(128) }",
                      pfs: 0, encryption: "aes(128)", integrity: "sha1", mode: "tunnel", ike: "aes128-sha1-modp2048",
-                     strongSwanESP: "aes128-sha1", libreswanESP: "aes128-sha1", peerPFS: "none"),
+                     strongSwanESP: "aes128-sha1", libreswanESP: "aes128-sha1", peerPFS: "none",
+                     strongSwanAlgorithms: "ESP:AES_CBC-128/HMAC_SHA1_96", libreswanAlgorithms: "xfrm=AES_CBC_128-HMAC_SHA1_96"),
         InteropSuite(name: "AES-256/SHA2-256/MODP-2048 with PFS, transport", phase1: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha256 encr_alg aes(256) }",
                      pfs: 14, encryption: "aes(256)", integrity: "hmac-sha256", mode: "transport", ike: "aes256-sha256-modp2048",
-                     strongSwanESP: "aes256-sha256", libreswanESP: "aes256-sha2_256", peerPFS: "modp2048"),
+                     strongSwanESP: "aes256-sha256", libreswanESP: "aes256-sha2_256", peerPFS: "modp2048",
+                     strongSwanAlgorithms: "ESP:AES_CBC-256/HMAC_SHA2_256_128/MODP_2048", libreswanAlgorithms: "xfrm=AES_CBC_256-HMAC_SHA2_256_128"),
         InteropSuite(name: "3DES/SHA1/MODP-1536 with PFS, tunnel", phase1: "p1_xform { auth_method preshared oakley_group 5 auth_alg sha1 encr_alg 3des }",
                      pfs: 5, encryption: "3des", integrity: "sha1", mode: "tunnel", ike: "3des-sha1-modp1536",
-                     strongSwanESP: "3des-sha1", libreswanESP: "3des-sha1", peerPFS: "modp1536"),
+                     strongSwanESP: "3des-sha1", libreswanESP: "3des-sha1", peerPFS: "modp1536",
+                     strongSwanAlgorithms: "ESP:3DES_CBC/HMAC_SHA1_96/MODP_1536", libreswanAlgorithms: "xfrm=3DES_CBC-HMAC_SHA1_96"),
         InteropSuite(name: "AES-128/SHA2-512/MODP-3072 without PFS, transport", phase1: "p1_xform { auth_method preshared oakley_group 15 auth_alg sha512 encr_alg aes(128) }",
                      pfs: 0, encryption: "aes(128)", integrity: "hmac-sha512", mode: "transport", ike: "aes128-sha512-modp3072",
-                     strongSwanESP: "aes128-sha512", libreswanESP: "aes128-sha2_512", peerPFS: "none"),
+                     strongSwanESP: "aes128-sha512", libreswanESP: "aes128-sha2_512", peerPFS: "none",
+                     strongSwanAlgorithms: "ESP:AES_CBC-128/HMAC_SHA2_512_256", libreswanAlgorithms: "xfrm=AES_CBC_128-HMAC_SHA2_512_256"),
     ]
 
     static let cases: [InteropCase] = ["strongswan", "libreswan"].flatMap { peer in
@@ -85,6 +92,12 @@ struct InteropTests {
         let inbound = String((ours.first?.inbound ?? "-").drop { $0 == "0" })
         let status = try harness.wait(timeout: 10, { try harness.run(["status", harness.id]).standardOutput }, until: { $0.lowercased().contains(inbound) })
         #expect(status.lowercased().contains(inbound), "\(status)")
+        // The same algorithms on their side as on ours.
+        if test.peer == "strongswan" {
+            #expect(status.contains(test.suite.strongSwanAlgorithms), "\(status)")
+        } else {
+            #expect(harness.log("pluto.log").contains(test.suite.libreswanAlgorithms), "\(harness.log("pluto.log").suffix(1500))")
+        }
         // The side that did not initiate deletes.
         if test.weInitiate {
             try harness.run(["terminate", harness.id])

@@ -211,6 +211,7 @@ case "$command" in
     strongswan) strongswan "$@" ;;
     libreswan) libreswan "$@" ;;
     initiate|terminate|status) peer_command "$1" "$command" ;;
+    shim-path) mkdir -p "$(state "$1")"; shim "$1" ;;
     down) down "$@" ;;
     *) die "usage: see the header of $0" ;;
 esac

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Responder cost per Main Mode + Quick Mode (PSK, MODP-2048, AES-128/SHA1), strongSwan initiating:
+# against our in.iked (release build) and against strongSwan's own responder, in the same run.
+#   scripts/interop/bench-responder.sh [COUNT] [CONCURRENCY] [pfs|nopfs]
+# Prints responder CPU per handshake and handshakes per second (initiator and responder share the
+# machine's cores, as in docs/PERFORMANCE.md). Needs root and scripts/interop/peers.sh install.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+COUNT=${1:-100}
+CONCURRENCY=${2:-16}
+PFS=${3:-nopfs}
+ID=bench$$
+H=scripts/interop/peers.sh
+DIR=/tmp/ike-interop-$ID
+swift build -c release --product in.iked >/dev/null
+IKED=$(swift build -c release --show-bin-path)/in.iked
+TICKS=$(getconf CLK_TCK)
+
+cleanup() { bash $H down $ID >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+[ "${KEEP:-}" = 1 ] && trap - EXIT
+bash $H up $ID >/dev/null
+for i in $(seq 0 $((COUNT - 1))); do
+    ip -n ikepeer-$ID addr add 192.0.2.$((100 + i % 150))/24 dev ip-$ID 2>/dev/null || true
+done
+
+esp="aes128-sha1"; [ "$PFS" = pfs ] && esp="aes128-sha1-modp2048"
+pfs_ours=0; [ "$PFS" = pfs ] && pfs_ours=14
+
+cpu_of() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+start_initiator() {
+    local conf=$DIR/init
+    mkdir -p "$conf"
+    cat > "$conf/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
+  install_routes = no
+  threads = 16
+  init_limit_half_open = 0
+  ikesa_table_size = 1024
+  plugins { vici { socket = unix://$conf/charon.vici } }
+  filelog { main { path = $conf/charon.log
+    default = 0 } }
+  journal { default = -1 }
+}
+CONF
+    {
+        echo "connections {"
+        for i in $(seq 0 $((COUNT - 1))); do
+            local address=192.0.2.$((100 + i % 150))
+            cat <<CONN
+  c$i { version = 1
+    local_addrs = $address
+    remote_addrs = 192.0.2.1
+    proposals = aes128-sha1-modp2048
+    local { auth = psk
+      id = $address }
+    remote { auth = psk }
+    children { c$i { local_ts = $address/32
+        remote_ts = 192.0.2.1/32
+        esp_proposals = $esp
+        mode = transport } } }
+CONN
+        done
+        echo "}"
+        echo 'secrets { ike-all { secret = "bench key" } }'
+    } > "$conf/swanctl.conf"
+    ip netns exec ikepeer-$ID env STRONGSWAN_CONF="$conf/strongswan.conf" LD_PRELOAD="$(bash $H shim-path $ID)" /usr/sbin/charon-systemd >/dev/null 2>&1 &
+    INITIATOR=$!
+    for _ in $(seq 1 100); do [ -S "$conf/charon.vici" ] && break; sleep 0.05; done
+    swanctl --load-all --file "$conf/swanctl.conf" --uri "unix://$conf/charon.vici" >/dev/null
+}
+
+run_round() {
+    local label=$1 responder=$2 conf=$DIR/init
+    local before; before=$(cpu_of "$responder")
+    local start; start=$(date +%s.%N)
+    seq 0 $((COUNT - 1)) | xargs -P "$CONCURRENCY" -I{} swanctl --initiate --child c{} --timeout 30 --uri "unix://$conf/charon.vici" >"$DIR/initiate.log" 2>&1 || true
+    local end; end=$(date +%s.%N)
+    local after; after=$(cpu_of "$responder")
+    local done_count; done_count=$(swanctl --list-sas --uri "unix://$conf/charon.vici" 2>/dev/null | grep -c "INSTALLED" || true)
+    awk -v l="$label" -v b="$before" -v a="$after" -v s="$start" -v e="$end" -v n="$done_count" -v c="$COUNT" \
+        'BEGIN { printf "%-34s %4d/%d established  responder CPU %.2f ms per MM+QM  %.0f handshakes/s\n", l, n, c, (a - b) * 1000 / n, n / (e - s) }'
+}
+
+stop_initiator() { kill "$INITIATOR" 2>/dev/null || true; wait "$INITIATOR" 2>/dev/null || true; rm -rf "$DIR/init"; }
+
+# Round 1: our responder.
+mkdir -p "$DIR/us/etc/inet/ike" "$DIR/us/etc/inet/secret"
+cat > "$DIR/us/etc/inet/ike/config" <<CONF
+p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes(128) }
+p2_pfs $pfs_ours
+{ label "bench" local_addr 192.0.2.1 remote_addr 192.0.2.0/24 }
+CONF
+echo '{ localid 192.0.2.1 remoteid 192.0.2.0/24 key "bench key" }' > "$DIR/us/etc/inet/secret/ike.preshared"
+chmod 600 "$DIR/us/etc/inet/secret/ike.preshared"
+echo '{laddr 192.0.2.1 raddr 192.0.2.0/24} ipsec {encr_algs aes encr_auth_algs sha1}' > "$DIR/us/etc/inet/ipsecinit.conf"
+ip netns exec ikeus-$ID "$IKED" --root "$DIR/us" --debug-level 0 >"$DIR/in.iked.log" 2>&1 &
+OURS=$!
+sleep 1
+start_initiator
+run_round "in.iked responder ($PFS)" "$OURS"
+stop_initiator
+kill "$OURS"; wait "$OURS" 2>/dev/null || true
+
+# Round 2: strongSwan's responder, same initiator set-up.
+mkdir -p "$DIR/resp"
+cat > "$DIR/resp/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
+  install_routes = no
+  threads = 16
+  init_limit_half_open = 0
+  plugins { vici { socket = unix://$DIR/resp/charon.vici } }
+  filelog { main { path = $DIR/resp/charon.log
+    default = 0 } }
+  journal { default = -1 }
+}
+CONF
+cat > "$DIR/resp/swanctl.conf" <<CONF
+connections { resp { version = 1
+    local_addrs = 192.0.2.1
+    proposals = aes128-sha1-modp2048
+    local { auth = psk
+      id = 192.0.2.1 }
+    remote { auth = psk }
+    children { resp { local_ts = 192.0.2.1/32
+        remote_ts = 192.0.2.0/24
+        esp_proposals = $esp
+        mode = transport } } } }
+secrets { ike-all { secret = "bench key" } }
+CONF
+ip netns exec ikeus-$ID env STRONGSWAN_CONF="$DIR/resp/strongswan.conf" LD_PRELOAD="$(bash $H shim-path $ID)" /usr/sbin/charon-systemd >/dev/null 2>&1 &
+THEIRS=$!
+for _ in $(seq 1 100); do [ -S "$DIR/resp/charon.vici" ] && break; sleep 0.05; done
+swanctl --load-all --file "$DIR/resp/swanctl.conf" --uri "unix://$DIR/resp/charon.vici" >/dev/null
+start_initiator
+run_round "strongSwan responder ($PFS)" "$THEIRS"
+stop_initiator
+kill "$THEIRS"; wait "$THEIRS" 2>/dev/null || true
