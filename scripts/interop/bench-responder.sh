@@ -27,24 +27,29 @@ done
 esp="aes128-sha1"; [ "$PFS" = pfs ] && esp="aes128-sha1-modp2048"
 pfs_ours=0; [ "$PFS" = pfs ] && pfs_ours=14
 
-cpu_of() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
-
-start_initiator() {
-    local conf=$DIR/init
-    mkdir -p "$conf"
-    cat > "$conf/strongswan.conf" <<CONF
+# A charon with a VICI socket and a quiet log in directory $1 (initiator and responder alike).
+charon_conf() {
+    cat > "$1/strongswan.conf" <<CONF
 charon-systemd {
   load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
   install_routes = no
   threads = 16
   init_limit_half_open = 0
   ikesa_table_size = 1024
-  plugins { vici { socket = unix://$conf/charon.vici } }
-  filelog { main { path = $conf/charon.log
+  plugins { vici { socket = unix://$1/charon.vici } }
+  filelog { main { path = $1/charon.log
     default = 0 } }
   journal { default = -1 }
 }
 CONF
+}
+
+cpu_of() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+start_initiator() {
+    local conf=$DIR/init
+    mkdir -p "$conf"
+    charon_conf "$conf"
     {
         echo "connections {"
         for i in $(seq 0 $((COUNT - 1))); do
@@ -106,18 +111,7 @@ kill "$OURS"; wait "$OURS" 2>/dev/null || true
 
 # Round 2: strongSwan's responder, same initiator set-up.
 mkdir -p "$DIR/resp"
-cat > "$DIR/resp/strongswan.conf" <<CONF
-charon-systemd {
-  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
-  install_routes = no
-  threads = 16
-  init_limit_half_open = 0
-  plugins { vici { socket = unix://$DIR/resp/charon.vici } }
-  filelog { main { path = $DIR/resp/charon.log
-    default = 0 } }
-  journal { default = -1 }
-}
-CONF
+charon_conf "$DIR/resp"
 cat > "$DIR/resp/swanctl.conf" <<CONF
 connections { resp { version = 1
     local_addrs = 192.0.2.1
