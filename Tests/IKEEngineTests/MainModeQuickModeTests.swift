@@ -51,6 +51,25 @@ struct MainModeQuickModeTests {
         #expect(a.statistics.phase1AttemptedInitiator == 1)
     }
 
+    @Test("IPv6 peers negotiate, with a /64 selector in tunnel mode")
+    func ipv6() throws {
+        let settings = try Scenario.settings(
+            config: "p1_xform { auth_method preshared oakley_group 19 auth_alg sha256 encr_alg aes(256) }\np2_pfs 19\n{ label \"v6\" local_addr 2001:db8::/48 remote_addr 2001:db8::/48 }",
+            preshared: "{ localidtype ipv6 localid 2001:db8::/48 remoteidtype ipv6 remoteid 2001:db8::/48 key \"v6 key\" }\n",
+            policy: "{tunnel tun0 negotiate tunnel laddr 2001:db8:1::/64 raddr 2001:db8:2::/64} ipsec {encr_algs aes encr_auth_algs hmac-sha256}\n{tunnel tun0 negotiate tunnel laddr 2001:db8:2::/64 raddr 2001:db8:1::/64} ipsec {encr_algs aes encr_auth_algs hmac-sha256}")
+        let network = EngineNetwork(seed: 6)
+        network.add(address: "2001:db8::1", settings: settings, seed: 1)
+        network.add(address: "2001:db8::2", settings: settings, seed: 2)
+        let request = AcquireRequest(localAddress: IPAddress("2001:db8::1")!, remoteAddress: IPAddress("2001:db8::2")!,
+                                     selector: TrafficSelector(local: AddressRange(IPAddress("2001:db8:1::5")!), remote: AddressRange(IPAddress("2001:db8:2::9")!)))
+        network.inject(.acquire(request), into: 0)
+        #expect(network.drive(maxSteps: 1000) { Scenario.keysAgree(network) })
+        let summary = try #require(network.nodes[0].engine.ipsecSummaries.first)
+        #expect(summary.mode == .tunnel)
+        #expect(summary.selector.description == "2001:db8:1::/64 === 2001:db8:2::/64")
+        #expect(network.nodes[1].engine.ipsecSummaries.first?.selector.description == "2001:db8:2::/64 === 2001:db8:1::/64")
+    }
+
     @Test("either side can initiate")
     func reverse() throws {
         let settings = try Scenario.settings()
