@@ -1,5 +1,8 @@
 import Foundation
 import IKETestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// Real in.iked processes on 127.0.0.x, in-memory kernel, driven through ikeadm (testing layer 3).
@@ -116,6 +119,49 @@ struct LoopbackDaemonTests {
         #expect(unknown.status == 1 && unknown.standardOutput.contains("unknown command 'frobnicate'"))
         let none = try ProductRunner.run("ikeadm", ["--door", "/nonexistent/door", "get", "stats"])
         #expect(none.status == 1 && none.standardOutput.contains("Unable to communicate with in.iked"))
+    }
+
+    @Test("garbage datagrams and malformed control requests leave the daemon working")
+    func hostileInput() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.8", peer: "127.0.0.9", port: port)
+        let b = try Daemon(address: "127.0.0.9", peer: "127.0.0.8", port: port)
+        // Random datagrams, and truncated ISAKMP headers, at the IKE port.
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.8", &target.sin_addr)
+        var generator = SeededGenerator(seed: 11)
+        for index in 0..<300 {
+            var bytes = (0..<Int.random(in: 0...600, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            // Every third one looks like an IKEv1 Main Mode header, so it reaches the ISAKMP decoder.
+            if index % 3 == 0, bytes.count > 28 { bytes[17] = 0x10; bytes[18] = 2 }
+            _ = withUnsafePointer(to: &target) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        // A control frame announcing 16 MiB, and one in an unknown protocol version.
+        for frame in [[UInt8(1), 0, 0, 0] + Array("junk".utf8), [0, 0, 0, 9] + Array("HELLO/9 x".utf8)] {
+            let control = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let path = Array((a.root + "/var/run/ike_door").utf8)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in for (index, byte) in path.enumerated() { raw[index] = byte } }
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(control, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            _ = frame.withUnsafeBytes { write(control, $0.baseAddress, $0.count) }
+            var answer = [UInt8](repeating: 0, count: 256)
+            let count = read(control, &answer, answer.count)
+            #expect(count > 4 && String(decoding: answer[4..<max(4, count)], as: UTF8.self).hasPrefix("ERROR"))
+            close(control)
+        }
+        let stats = try a.wait(for: ["get", "stats"]) { $0.contains("malformed:") }
+        #expect(stats.contains("Phase 1 SA counts"))
+        // Still negotiates.
+        _ = try a.adm(["initiate", "127.0.0.8", "127.0.0.9"])
+        #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
     }
 
     @Test("in.iked --demo negotiates and exits 0")
