@@ -11,6 +11,11 @@ enum ControlCommands {
         case initiate(IPAddress, IPAddress)
         case deleteSAs(IPAddress)
         case deletePhase1(UInt64, UInt64)
+        case getDebug
+        case setDebug(DebugCategories)
+        case getPrivilege
+        case setPrivilege(PrivilegeLevel)
+        case getDefaults
     }
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
@@ -22,6 +27,15 @@ enum ControlCommands {
         case ["dump", "p1"]: return .success(.dumpPhase1)
         case ["dump", "sa"]: return .success(.dumpSAs)
         case ["get", "stats"]: return .success(.getStatistics)
+        case ["get", "debug"]: return .success(.getDebug)
+        case ["get", "priv"]: return .success(.getPrivilege)
+        case ["get", "defaults"]: return .success(.getDefaults)
+        case let w where w.count == 3 && w[0] == "set" && w[1] == "debug":
+            guard let categories = DebugCategories(parsing: w[2]) else { return .failure(DaemonError("Bad debug level: \(w[2])")) }
+            return .success(.setDebug(categories))
+        case let w where w.count == 3 && w[0] == "set" && w[1] == "priv":
+            guard let level = PrivilegeLevel(parsing: w[2]) else { return .failure(DaemonError("Bad privilege level: \(w[2])")) }
+            return .success(.setPrivilege(level))
         case let w where w.count == 3 && w[0] == "initiate":
             guard let source = IPAddress(w[1]), let destination = IPAddress(w[2]), source.isIPv4 == destination.isIPv4 else {
                 return .failure(DaemonError("initiate takes two addresses of one family"))

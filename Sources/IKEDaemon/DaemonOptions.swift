@@ -19,6 +19,8 @@ public struct DaemonOptions: Sendable {
     public var debug: Bool
     /// Categories whose informational messages are logged (warnings and errors always are).
     public var debugCategories: DebugCategories
+    /// The administrative privilege level at start (in.iked -p).
+    public var privilege: PrivilegeLevel = .base
     /// Exempt the IKE sockets from IPsec policy (needs the XFRM-capable kernel and privileges).
     public var bypassIPsec: Bool
     /// Route SIGHUP/SIGTERM/SIGINT to this daemon (false when several run in one process, as in the demo).

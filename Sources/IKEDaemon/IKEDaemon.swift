@@ -28,6 +28,9 @@ public final class IKEDaemon: @unchecked Sendable {
     private let inbox = Mutex<[Inbound]>([])
     private let running = Atomic<Bool>(true)
     private var buffer = [UInt8](repeating: 0, count: 65536)
+    /// Changed only by the loop thread (set debug / set priv).
+    private var debugCategories: DebugCategories
+    private var privilege: PrivilegeLevel
 
     /// Work handed to the loop from other threads.
     private enum Inbound: @unchecked Sendable {
@@ -40,6 +43,8 @@ public final class IKEDaemon: @unchecked Sendable {
         self.options = options
         self.kernel = kernel
         self.logger = logger
+        self.debugCategories = options.debugCategories
+        self.privilege = options.privilege
         let settings = try Self.loadSettings(options)
         engine = IKEEngine(settings: settings, random: SystemRandom())
         var pipeFDs: [Int32] = [0, 0]
@@ -206,6 +211,21 @@ public final class IKEDaemon: @unchecked Sendable {
             case .deleteSAs(let peer):
                 execute(engine.handle(.deleteIPsecSAs(peer: peer), at: now))
                 return "OK\nSuccessfully deleted IPsec SAs with \(peer)"
+            case .getDebug: return "OK\n" + AdminText.debug(debugCategories)
+            case .setDebug(let categories):
+                let old = debugCategories
+                debugCategories = categories
+                return "OK\nSuccessfully changed debug level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(categories.rawValue))\n" + AdminText.debug(categories)
+            case .getPrivilege: return "OK\n" + AdminText.privilege(privilege)
+            case .setPrivilege(let level):
+                // Levels only go down while the daemon runs (spec §4.3); raising needs a restart with -p.
+                guard level <= privilege else {
+                    return "ERROR Could not change privilege level: insufficient privilege (the level can only be lowered while in.iked runs)"
+                }
+                let old = privilege
+                privilege = level
+                return "OK\nSuccessfully changed privilege level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(level.rawValue))\n" + AdminText.privilege(level)
+            case .getDefaults: return "OK\n" + AdminText.defaults(engine.settings.configuration)
             case .deletePhase1(let initiator, let responder):
                 let known = engine.phase1Summaries.contains { $0.initiatorCookie == initiator && $0.responderCookie == responder }
                 guard known else { return "ERROR Could not find requested phase 1 SA." }
@@ -251,7 +271,7 @@ public final class IKEDaemon: @unchecked Sendable {
 
     private func log(_ record: EngineLog) {
         // Informational records only for the enabled Solaris categories; problems always.
-        if record.level < .warning, !options.debugCategories.contains(DebugCategories.of(record.category.rawValue)) { return }
+        if record.level < .warning, !debugCategories.contains(DebugCategories.of(record.category.rawValue)) { return }
         var metadata: Logger.Metadata = ["category": .string(record.category.rawValue)]
         metadata["daemon"] = .string(sockets.first?.local.description ?? "")
         switch record.level {

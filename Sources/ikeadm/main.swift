@@ -8,7 +8,8 @@ struct IKEAdm: ParsableCommand {
         commandName: "ikeadm",
         abstract: "Manage the running IKE daemon.",
         discussion: """
-            Commands: dump p1 | dump sa | get stats | initiate <src> <dst> | del sa <peer> | del p1 <icookie> <rcookie>. \
+            Commands: dump p1 | dump sa | get stats | get debug | set debug <level> | get priv | set priv <level> | \
+            get defaults | initiate <src> <dst> | del sa <peer> | del p1 <icookie> <rcookie>. \
             initiate and dump sa go beyond Solaris: initiate acts as if the kernel had asked for SAs for traffic \
             src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
             """

@@ -102,6 +102,7 @@ struct InIked: ParsableCommand {
         }
         var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
         if let debugLevel, let categories = DebugCategories(parsing: debugLevel) { options.debugCategories = categories }
+        if let privilege, let level = PrivilegeLevel(parsing: privilege) { options.privilege = level }
         do {
             let daemon = try IKEDaemon(options: options, logger: logger)
             daemon.run()

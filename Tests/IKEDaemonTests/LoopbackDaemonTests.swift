@@ -14,7 +14,7 @@ struct LoopbackDaemonTests {
         let address: String
         let process = Process()
 
-        init(address: String, peer: String, port: Int, key: String = "loopback-key", transform: String = "aes(128)", policy: String? = nil) throws {
+        init(address: String, peer: String, port: Int, key: String = "loopback-key", transform: String = "aes(128)", policy: String? = nil, extra: [String] = []) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("iked-\(UUID().uuidString)").path
             self.address = address
             try Self.write(root + "/etc/inet/ike/config", """
@@ -27,7 +27,7 @@ struct LoopbackDaemonTests {
             try Self.write(root + "/etc/inet/ipsecinit.conf", policy ?? "{laddr \(address) raddr \(peer)} ipsec {encr_algs aes encr_auth_algs sha256}\n")
             guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["--root", root, "--listen", address, "--port", String(port), "-d"]
+            process.arguments = ["--root", root, "--listen", address, "--port", String(port), "-d"] + extra
             // Logs go to a file: an undrained pipe would block the daemon once it filled.
             FileManager.default.createFile(atPath: root + "/in.iked.log", contents: nil)
             let log = FileHandle(forWritingAtPath: root + "/in.iked.log")
@@ -162,6 +162,28 @@ struct LoopbackDaemonTests {
         _ = try a.adm(["initiate", "127.0.0.8", "127.0.0.9"])
         #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
         #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+    }
+
+    @Test("get/set priv (lower only), get/set debug applied live, get defaults")
+    func adminState() throws {
+        let daemon = try Daemon(address: "127.0.0.10", peer: "127.0.0.11", port: Self.freePort(), extra: ["-p", "keymat"])
+        #expect(try daemon.adm(["get", "priv"]).standardOutput.contains("Current privilege level is 0x2, access to keying material enabled"))
+        let lowered = try daemon.adm(["set", "priv", "modkeys"])
+        #expect(lowered.status == 0 && lowered.standardOutput.contains("Successfully changed privilege level from 0x2 to 0x1"))
+        let raised = try daemon.adm(["set", "priv", "keymat"])
+        #expect(raised.status == 1 && raised.standardOutput.contains("can only be lowered"))
+        #expect(try daemon.adm(["get", "priv"]).standardOutput.contains("0x1, access to preshared key information"))
+        let debug = try daemon.adm(["get", "debug"]).standardOutput
+        #expect(debug.contains("Current debug level is 0x7ff") && debug.contains("Phase 1 SA creation") && debug.contains("Proposal construction"))
+        let changed = try daemon.adm(["set", "debug", "phase1+phase2"]).standardOutput
+        #expect(changed.contains("Successfully changed debug level from 0x7ff to 0x18"))
+        #expect(!changed.contains("Operational") && changed.contains("Phase 2 SA creation"))
+        #expect(try daemon.adm(["set", "debug", "loud"]).standardOutput.contains("Bad debug level: loud"))
+        let defaults = try daemon.adm(["get", "defaults"]).standardOutput
+        // The Solaris layout: %-18s%-10s%11u %-10s%-26s.
+        #expect(defaults.contains("p1_lifetime_secs  default          3600 seconds   phase 1 lifetime"))
+        #expect(defaults.contains("retry_timer_init  config            200 ms        first retransmit interval"))
+        #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
     }
 
     @Test("in.iked --demo negotiates and exits 0")

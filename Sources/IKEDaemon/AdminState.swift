@@ -1,0 +1,92 @@
+import IKEConfig
+
+/// ikeadm privilege levels (spec §4.3): base, modkeys, keymat. The daemon enforces them; they can
+/// only be lowered while it runs.
+public enum PrivilegeLevel: UInt32, Sendable, Comparable, CaseIterable {
+    case base = 0, modkeys = 1, keymat = 2
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// A number or the nickname, case-insensitively (`privstr2num`).
+    public init?(parsing text: String) {
+        switch text.lowercased() {
+        case "0", "base": self = .base
+        case "1", "modkeys": self = .modkeys
+        case "2", "keymat": self = .keymat
+        default: return nil
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .base: "base privileges"
+        case .modkeys: "access to preshared key information"
+        case .keymat: "access to keying material"
+        }
+    }
+}
+
+extension DebugCategories {
+    /// ikeadm's description of each category, in bit order.
+    static let descriptions: [(DebugCategories, String)] = [
+        (.certificates, "Certificate management"), (.keys, "Key management"), (.operational, "Operational"),
+        (.phase1, "Phase 1 SA creation"), (.phase2, "Phase 2 SA creation"), (.pfkey, "PF_KEY interface"),
+        (.policy, "Policy management"), (.proposals, "Proposal construction"), (.door, "Door interface"),
+        (.config, "Config file processing"), (.label, "MAC label processing"),
+    ]
+}
+
+/// The text of the admin commands that read or change daemon state.
+enum AdminText {
+    static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+
+    static func debug(_ categories: DebugCategories) -> String {
+        var lines = ["Current debug level is \(hex(categories.rawValue))"]
+        let enabled = DebugCategories.descriptions.filter { categories.contains($0.0) }.map(\.1)
+        if enabled.isEmpty {
+            lines.append("No debug categories enabled.")
+        } else {
+            lines.append("Debug categories enabled:")
+            lines += enabled.map { "\t\($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func privilege(_ level: PrivilegeLevel) -> String {
+        "Current privilege level is \(hex(level.rawValue)), \(level.description) enabled"
+    }
+
+    /// `get defaults`: token (or `-` when not tunable), source, value, unit, description.
+    static func defaults(_ configuration: IKEConfiguration) -> String {
+        let globals = configuration.globals
+        let phase2 = configuration.effectiveGlobalPhase2
+        func row(_ token: String, configured: Bool, _ value: String, _ unit: String, _ description: String) -> String {
+            func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+            let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
+            return pad(token, 18) + pad(configured ? "config" : "default", 10) + padded + " " + pad(unit, 10) + description
+        }
+        return ([
+            "Global defaults. Some values can be overridden in the ike.config file (token, source, value, unit, description):",
+            "",
+            row("p1_lifetime_secs", configured: globals.phase1LifetimeSeconds != nil, "\(globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds)", "seconds", "phase 1 lifetime"),
+            row("-", configured: false, "\(IKEDefaults.minimumPhase1LifetimeSeconds)", "seconds", "minimum phase 1 lifetime"),
+            row("p1_nonce_len", configured: globals.phase1NonceLength != nil, "\(globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength)", "bytes", "phase 1 nonce length"),
+            row("p2_lifetime_secs", configured: globals.phase2.lifetimeSeconds != nil, "\(phase2.lifetimeSeconds ?? 0)", "seconds", "phase 2 lifetime"),
+            row("p2_softlife_secs", configured: globals.phase2.softLifetimeSeconds != nil, "\(phase2.softLifetimeSeconds ?? 0)", "seconds", "phase 2 soft lifetime"),
+            row("p2_idletime_secs", configured: globals.phase2.idleTimeSeconds != nil, "\(phase2.idleTimeSeconds ?? 0)", "seconds", "phase 2 idle time"),
+            row("p2_lifetime_kb", configured: globals.phase2.lifetimeKilobytes != nil, "\(phase2.lifetimeKilobytes ?? 0)", "kilobytes", "phase 2 lifetime (0: none)"),
+            row("p2_softlife_kb", configured: globals.phase2.softLifetimeKilobytes != nil, "\(phase2.softLifetimeKilobytes ?? 0)", "kilobytes", "phase 2 soft lifetime"),
+            row("-", configured: false, "\(IKEDefaults.minimumPhase2LifetimeSeconds)", "seconds", "minimum phase 2 lifetime"),
+            row("-", configured: false, "\(IKEDefaults.maximumPhase2LifetimeSeconds)", "seconds", "maximum phase 2 lifetime"),
+            row("-", configured: false, "\(IKEDefaults.minimumPhase2LifetimeKilobytes)", "kilobytes", "minimum phase 2 byte lifetime"),
+            row("p2_nonce_len", configured: globals.phase2NonceLength != nil, "\(globals.phase2NonceLength ?? IKEDefaults.phase2NonceLength)", "bytes", "phase 2 nonce length"),
+            row("p2_pfs", configured: globals.phase2.pfsGroup != nil, "\(globals.phase2.pfsGroup?.rawValue ?? 0)", "group", "phase 2 PFS group (0: none)"),
+            row("expire_timer", configured: globals.expireTimer != nil, "\(globals.expireTimer ?? IKEDefaults.expireTimer)", "seconds", "unfinished phase 1 expiry"),
+            row("retry_limit", configured: globals.retryLimit != nil, "\(globals.retryLimit ?? IKEDefaults.retryLimit)", "count", "retransmissions"),
+            row("retry_timer_init", configured: globals.retryTimerInitial != nil, "\(Int(((globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial) * 1000).rounded()))", "ms", "first retransmit interval"),
+            row("retry_timer_max", configured: globals.retryTimerMaximum != nil, "\(Int(((globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum) * 1000).rounded()))", "ms", "longest retransmit interval"),
+            row("-", configured: false, "500", "port", "IKE port"),
+            row("-", configured: false, "4500", "port", "NAT-T port"),
+        ]).joined(separator: "\n")
+    }
+}
