@@ -16,6 +16,11 @@ enum ControlCommands {
         case getPrivilege
         case setPrivilege(PrivilegeLevel)
         case getDefaults
+        case dumpRules
+        case getRule(String)
+        case dumpPreshared
+        case getPreshared(String, String)
+        case flushPhase1
     }
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
@@ -30,6 +35,14 @@ enum ControlCommands {
         case ["get", "debug"]: return .success(.getDebug)
         case ["get", "priv"]: return .success(.getPrivilege)
         case ["get", "defaults"]: return .success(.getDefaults)
+        case ["dump", "rule"]: return .success(.dumpRules)
+        case ["dump", "preshared"]: return .success(.dumpPreshared)
+        case ["flush", "p1"]: return .success(.flushPhase1)
+        case let w where w.count >= 3 && w[0] == "get" && w[1] == "rule":
+            // Labels may contain blanks: the rest of the line is the label.
+            return .success(.getRule(w[2...].joined(separator: " ")))
+        case let w where w.count == 4 && w[0] == "get" && w[1] == "preshared":
+            return .success(.getPreshared(w[2], w[3]))
         case let w where w.count == 3 && w[0] == "set" && w[1] == "debug":
             guard let categories = DebugCategories(parsing: w[2]) else { return .failure(DaemonError("Bad debug level: \(w[2])")) }
             return .success(.setDebug(categories))

@@ -226,6 +226,31 @@ public final class IKEDaemon: @unchecked Sendable {
                 privilege = level
                 return "OK\nSuccessfully changed privilege level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(level.rawValue))\n" + AdminText.privilege(level)
             case .getDefaults: return "OK\n" + AdminText.defaults(engine.settings.configuration)
+            case .dumpRules:
+                let configuration = engine.settings.configuration
+                let blocks = configuration.rules.map { AdminDumps.rule($0, in: configuration) }
+                return "OK\n" + (blocks + ["Completed dump of rules (\(blocks.count))"]).joined(separator: "\n\n")
+            case .getRule(let label):
+                let configuration = engine.settings.configuration
+                guard let rule = configuration.rules.first(where: { $0.label == label }) else { return "ERROR Could not find requested rule." }
+                return "OK\n" + AdminDumps.rule(rule, in: configuration)
+            case .dumpPreshared, .getPreshared:
+                // Preshared-key operations need modkeys; the keys themselves need keymat (spec §4.3).
+                guard privilege >= .modkeys else {
+                    return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)"
+                }
+                let keys = engine.settings.presharedKeys
+                if case .getPreshared(let local, let remote) = command {
+                    guard let entry = AdminDumps.find(keys, local: local, remote: remote) else { return "ERROR Could not find requested preshared key." }
+                    return "OK\n" + AdminDumps.preshared(entry, showKey: privilege == .keymat)
+                }
+                let blocks = keys.entries.map { AdminDumps.preshared($0, showKey: privilege == .keymat) }
+                return "OK\n" + (blocks + ["Completed dump of preshared keys (\(blocks.count))"]).joined(separator: "\n\n")
+            case .flushPhase1:
+                for summary in engine.phase1Summaries {
+                    execute(engine.handle(.deletePhase1(initiatorCookie: summary.initiatorCookie, responderCookie: summary.responderCookie), at: now))
+                }
+                return "OK\nSuccessfully flushed P1 SAs."
             case .deletePhase1(let initiator, let responder):
                 let known = engine.phase1Summaries.contains { $0.initiatorCookie == initiator && $0.responderCookie == responder }
                 guard known else { return "ERROR Could not find requested phase 1 SA." }

@@ -186,6 +186,38 @@ struct LoopbackDaemonTests {
         #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
     }
 
+    @Test("rules and preshared keys: dumps in the Solaris layout, keys only at keymat, nothing at base")
+    func rulesAndKeys() throws {
+        let base = try Daemon(address: "127.0.0.12", peer: "127.0.0.13", port: Self.freePort(), key: "k1")
+        let rules = try base.adm(["dump", "rule"]).standardOutput
+        #expect(rules.contains("GLOBL: Label 'to 127.0.0.13'") && rules.contains("REMIP: IP address range(s): 127.0.0.13"))
+        #expect(rules.contains("XF  0: aes(128) sha256 MODP-2048 preshared") && rules.contains("Completed dump of rules (1)"))
+        #expect(rules.contains("p2_pfs=true (group 14)"))
+        #expect(try base.adm(["get", "rule", "to", "127.0.0.13"]).standardOutput.contains("GLOBL: Label 'to 127.0.0.13'"))
+        #expect(try base.adm(["get", "rule", "nope"]).standardOutput.contains("Could not find requested rule."))
+        let refused = try base.adm(["dump", "preshared"])
+        #expect(refused.status == 1 && refused.standardOutput.contains("modkeys or keymat"))
+        let modkeys = try Daemon(address: "127.0.0.14", peer: "127.0.0.15", port: Self.freePort(), key: "k2", extra: ["-p", "modkeys"])
+        let withheld = try modkeys.adm(["dump", "preshared"]).standardOutput
+        #expect(withheld.contains("LOCIP: 127.0.0.14") && withheld.contains("REMIP: 127.0.0.15") && !withheld.contains("Pre-shared key ("))
+        let keymat = try Daemon(address: "127.0.0.16", peer: "127.0.0.17", port: Self.freePort(), key: "k3", extra: ["-p", "keymat"])
+        #expect(try keymat.adm(["get", "preshared", "127.0.0.16", "127.0.0.17"]).standardOutput.contains("PSKEY: Pre-shared key (2 bytes): 6b33"))
+        // Lowered to base, keys are gone again.
+        _ = try keymat.adm(["set", "priv", "base"])
+        #expect(try keymat.adm(["dump", "preshared"]).status == 1)
+    }
+
+    @Test("flush p1 deletes every Phase 1 SA, on both sides")
+    func flush() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.18", peer: "127.0.0.19", port: port)
+        let b = try Daemon(address: "127.0.0.19", peer: "127.0.0.18", port: port)
+        _ = try a.adm(["initiate", "127.0.0.18", "127.0.0.19"])
+        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }.contains("ACTIVE"))
+        #expect(try a.adm(["flush", "p1"]).standardOutput.contains("Successfully flushed P1 SAs."))
+        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])

@@ -39,7 +39,8 @@ public struct Phase1Transform: Hashable, Sendable, CustomStringConvertible {
             + (lifetimeSeconds.map { " p1_lifetime_secs \($0)" } ?? "")
     }
 
-    var encryptionConfigText: String {
+    /// The `encr_alg` value as ike.config writes it: `aes(128..256)`, `3des`.
+    public var encryptionConfigText: String {
         let name = encryption.configName
         guard let bits = keyBits else { return name }
         return bits.lowerBound == bits.upperBound ? "\(name)(\(bits.lowerBound))" : "\(name)(\(bits.lowerBound)..\(bits.upperBound))"
