@@ -21,6 +21,10 @@ enum ControlCommands {
         case dumpPreshared
         case getPreshared(String, String)
         case flushPhase1
+        case readRules(String?)
+        case writeRules(String)
+        case deleteRule(String)
+        case readPreshared(String?)
     }
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
@@ -38,6 +42,12 @@ enum ControlCommands {
         case ["dump", "rule"]: return .success(.dumpRules)
         case ["dump", "preshared"]: return .success(.dumpPreshared)
         case ["flush", "p1"]: return .success(.flushPhase1)
+        case ["read", "rule"]: return .success(.readRules(nil))
+        case ["read", "preshared"]: return .success(.readPreshared(nil))
+        case let w where w.count == 3 && w[0] == "read" && w[1] == "rule": return .success(.readRules(w[2]))
+        case let w where w.count == 3 && w[0] == "read" && w[1] == "preshared": return .success(.readPreshared(w[2]))
+        case let w where w.count == 3 && w[0] == "write" && w[1] == "rule": return .success(.writeRules(w[2]))
+        case let w where w.count >= 3 && w[0] == "del" && w[1] == "rule": return .success(.deleteRule(w[2...].joined(separator: " ")))
         case let w where w.count >= 3 && w[0] == "get" && w[1] == "rule":
             // Labels may contain blanks: the rest of the line is the label.
             return .success(.getRule(w[2...].joined(separator: " ")))

@@ -83,10 +83,16 @@ public enum Demo {
             directory += "/" + part
             mkdir(directory, 0o755)
         }
-        guard let file = fopen(path, "w") else { throw DaemonError("cannot write \(path)") }
+        guard writeFile(path, text, mode: mode) else { throw DaemonError("cannot write \(path)") }
+    }
+
+    /// Writes a text file; false when it cannot be opened.
+    static func writeFile(_ path: String, _ text: String, mode: mode_t = 0o644) -> Bool {
+        guard let file = fopen(path, "w") else { return false }
         fputs(text, file)
         fclose(file)
         chmod(path, mode)
+        return true
     }
 
     /// Removes the scratch directory (nftw-free: the demo's tree is three levels of known files).

@@ -246,6 +246,39 @@ public final class IKEDaemon: @unchecked Sendable {
                 }
                 let blocks = keys.entries.map { AdminDumps.preshared($0, showKey: privilege == .keymat) }
                 return "OK\n" + (blocks + ["Completed dump of preshared keys (\(blocks.count))"]).joined(separator: "\n\n")
+            case .readRules(let file):
+                let path = file ?? options.paths.config
+                switch ConfigFileReader.read(path) {
+                case .failure(let problem): return "ERROR \(problem)"
+                case .success(let text):
+                    let parsed = IKEConfigParser.parse(text, file: path)
+                    guard parsed.diagnostics.isEmpty else { return "ERROR " + parsed.diagnostics.map(\.description).joined(separator: "\n") }
+                    replace(configuration: parsed.configuration)
+                    return "OK\nCompleted read of rule configuration information (\(parsed.configuration.rules.count) rules)."
+                }
+            case .writeRules(let path):
+                guard Demo.writeFile(path, IKEConfigPrinter.text(engine.settings.configuration)) else { return "ERROR cannot write \(path)" }
+                return "OK\nCompleted write of rule configuration information."
+            case .deleteRule(let label):
+                var configuration = engine.settings.configuration
+                guard let index = configuration.rules.firstIndex(where: { $0.label == label }) else { return "ERROR Could not find requested rule." }
+                configuration.rules.remove(at: index)
+                replace(configuration: configuration)
+                return "OK\nSuccessfully deleted selected rule."
+            case .readPreshared(let file):
+                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                let path = file ?? options.paths.preshared
+                if let problem = ConfigFileReader.checkSecretMode(path) { return "ERROR \(problem)" }
+                switch ConfigFileReader.read(path) {
+                case .failure(let problem): return "ERROR \(problem)"
+                case .success(let text):
+                    let parsed = PresharedParser.parse(text, file: path)
+                    guard parsed.diagnostics.isEmpty else { return "ERROR " + parsed.diagnostics.map(\.description).joined(separator: "\n") }
+                    let current = engine.settings
+                    engine.reload(EngineSettings(configuration: current.configuration, presharedKeys: parsed.keys, policies: current.policies,
+                                                 peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
+                    return "OK\nCompleted read of preshared configuration information (\(parsed.keys.entries.count) keys)."
+                }
             case .flushPhase1:
                 for summary in engine.phase1Summaries {
                     execute(engine.handle(.deletePhase1(initiatorCookie: summary.initiatorCookie, responderCookie: summary.responderCookie), at: now))
@@ -258,6 +291,13 @@ public final class IKEDaemon: @unchecked Sendable {
                 return "OK\nSuccessfully deleted selected phase 1 SA."
             }
         }
+    }
+
+    /// New rules for the next negotiations; established SAs stay.
+    private func replace(configuration: IKEConfiguration) {
+        let current = engine.settings
+        engine.reload(EngineSettings(configuration: configuration, presharedKeys: current.presharedKeys, policies: current.policies,
+                                     peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
     }
 
     /// Carries out engine effects in order.

@@ -207,6 +207,30 @@ struct LoopbackDaemonTests {
         #expect(try keymat.adm(["dump", "preshared"]).status == 1)
     }
 
+    @Test("write rule gives a file that reads back to the same rules; del rule and read rule change what negotiates")
+    func ruleFiles() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.20", peer: "127.0.0.21", port: port, extra: ["-p", "modkeys"])
+        let b = try Daemon(address: "127.0.0.21", peer: "127.0.0.20", port: port)
+        let written = a.root + "/written.config"
+        #expect(try a.adm(["write", "rule", written]).standardOutput.contains("Completed write"))
+        let original = try a.adm(["dump", "rule"]).standardOutput
+        #expect(try a.adm(["del", "rule", "to", "127.0.0.21"]).standardOutput.contains("Successfully deleted selected rule."))
+        #expect(try a.adm(["dump", "rule"]).standardOutput.contains("rules (0)"))
+        // Without a rule nothing is negotiated.
+        _ = try a.adm(["initiate", "127.0.0.20", "127.0.0.21"])
+        usleep(300_000)
+        #expect(try b.adm(["dump", "p1"]).standardOutput.contains("phase 1 SAs (0)"))
+        // Reading the written file back restores the same rules, and negotiation works again.
+        #expect(try a.adm(["read", "rule", written]).standardOutput.contains("(1 rules)"))
+        #expect(try a.adm(["dump", "rule"]).standardOutput == original)
+        #expect(try a.adm(["read", "preshared"]).standardOutput.contains("(1 keys)"))
+        _ = try a.adm(["initiate", "127.0.0.20", "127.0.0.21"])
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        let broken = try a.adm(["read", "rule", "/nonexistent/config"])
+        #expect(broken.status == 1 && broken.standardOutput.contains("cannot open"))
+    }
+
     @Test("flush p1 deletes every Phase 1 SA, on both sides")
     func flush() throws {
         let port = Self.freePort()
