@@ -31,7 +31,7 @@ public enum ProductRunner {
         return nil
     }
 
-    public static func run(_ product: String, _ arguments: [String]) throws -> Result {
+    public static func run(_ product: String, _ arguments: [String], input: String? = nil) throws -> Result {
         guard let path = path(of: product) else { throw NotBuilt(product: product) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -39,7 +39,13 @@ public enum ProductRunner {
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let standardInput = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : standardInput
         try process.run()
+        if let input {
+            standardInput.fileHandleForWriting.write(Data(input.utf8))
+            try? standardInput.fileHandleForWriting.close()
+        }
         // Read both pipes before waiting, so a chatty program cannot block on a full pipe.
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()

@@ -1,19 +1,37 @@
 import ArgumentParser
 import IKEDaemon
 
-/// `ikeadm`: talk to a running in.iked (this version: dump p1, dump sa, get stats, initiate, del).
+/// `ikeadm`: talk to a running in.iked. With a command it runs that command; without one it reads
+/// commands at an `ikeadm> ` prompt until `exit` or `quit` (an error does not end the session).
 @main
 struct IKEAdm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ikeadm",
         abstract: "Manage the running IKE daemon.",
-        discussion: """
-            Commands: dump p1 | dump sa | get stats | get debug | set debug <level> | get priv | set priv <level> | \
-            get defaults | initiate <src> <dst> | del sa <peer> | del p1 <icookie> <rcookie>. \
-            initiate and dump sa go beyond Solaris: initiate acts as if the kernel had asked for SAs for traffic \
-            src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
-            """
+        discussion: IKEAdm.helpText
     )
+
+    static let helpText = """
+        Commands:
+          get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
+          set debug <level> | priv <level>
+          dump p1 | sa | rule | preshared
+          del p1 <icookie> <rcookie> | sa <peer> | rule <label>
+          flush p1
+          read rule [file] | preshared [file]
+          write rule <file>
+          initiate <src> <dst>
+          token login | logout
+          help, exit, quit
+        initiate and dump sa go beyond Solaris: initiate acts as if the kernel had asked for SAs for traffic
+        src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
+        """
+
+    @Flag(name: .customShort("n"), help: "Do not look up names (accepted for compatibility: ikeadm prints addresses only).")
+    var numeric = false
+
+    @Flag(name: .customShort("p"), help: "Paranoid: print key material as X.")
+    var paranoid = false
 
     @Option(name: .long, help: ArgumentHelp("The daemon's control socket.", valueName: "path"))
     var door: String?
@@ -21,24 +39,59 @@ struct IKEAdm: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Prefix for the default control socket path.", valueName: "dir"))
     var root: String = ""
 
-    @Argument(help: "The command and its arguments.")
-    var command: [String]
+    @Argument(help: "The command and its arguments (none: interactive).")
+    var command: [String] = []
 
     func run() throws {
         let path = door ?? (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/var/run/ike_door"
+        if !command.isEmpty {
+            guard perform(command, socket: path) else { throw ExitCode(1) }
+            return
+        }
+        while true {
+            print("ikeadm> ", terminator: "")
+            guard let line = readLine() else { break }
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.isEmpty { continue }
+            if words == ["exit"] || words == ["quit"] { break }
+            _ = perform(words, socket: path)
+        }
+    }
+
+    /// Runs one command; prints its answer; false on error.
+    func perform(_ words: [String], socket path: String) -> Bool {
+        switch words {
+        case ["help"]:
+            print(Self.helpText)
+            return true
+        case ["token", "login"], ["token", "logout"]:
+            print("ikeadm: token \(words[1]) is not supported: this in.iked has no PKCS#11 library")
+            return false
+        default:
+            break
+        }
         let answer: String
         do {
-            answer = try ControlSocket.request(command.joined(separator: " "), socket: path)
+            answer = try ControlSocket.request(words.joined(separator: " "), socket: path)
         } catch {
             print("ikeadm: \(error)")
-            throw ExitCode(1)
+            return false
         }
-        if answer.hasPrefix("OK") {
-            let body = answer.dropFirst(2).drop { $0 == "\n" }
-            if !body.isEmpty { print(body) }
-        } else {
+        guard answer.hasPrefix("OK") else {
             print("ikeadm: \(answer.hasPrefix("ERROR ") ? String(answer.dropFirst(6)) : answer)")
-            throw ExitCode(1)
+            return false
         }
+        var body = String(answer.dropFirst(2).drop { $0 == "\n" })
+        if paranoid { body = Self.maskKeys(body) }
+        if !body.isEmpty { print(body) }
+        return true
+    }
+
+    /// Replaces the digits of key material with X (ikeadm -p).
+    static func maskKeys(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix("PSKEY: Pre-shared key"), let colon = line.lastIndex(of: ":") else { return String(line) }
+            return String(line[...colon]) + String(line[line.index(after: colon)...].map { $0 == " " ? " " : "X" })
+        }.joined(separator: "\n")
     }
 }

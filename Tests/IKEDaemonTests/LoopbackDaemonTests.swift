@@ -231,6 +231,21 @@ struct LoopbackDaemonTests {
         #expect(broken.status == 1 && broken.standardOutput.contains("cannot open"))
     }
 
+    @Test("interactive ikeadm: the prompt, an error that does not end the session, -p masking keys, exit")
+    func interactive() throws {
+        let daemon = try Daemon(address: "127.0.0.22", peer: "127.0.0.23", port: Self.freePort(), key: "secret", extra: ["-p", "keymat"])
+        let session = try ProductRunner.run("ikeadm", ["-p", "--root", daemon.root], input: "get priv\nfrobnicate\n\ndump preshared\ntoken login\nquit\nget stats\n")
+        #expect(session.status == 0)
+        let out = session.standardOutput
+        #expect(out.hasPrefix("ikeadm> Current privilege level is 0x2"))
+        #expect(out.contains("ikeadm: unknown command 'frobnicate'"))
+        #expect(out.contains("PSKEY: Pre-shared key (6 bytes): XXXXXXXXXXXX"))
+        #expect(!out.contains("736563726574"))
+        #expect(out.contains("token login is not supported"))
+        #expect(!out.contains("Phase 1 SA counts"))
+        #expect(try ProductRunner.run("ikeadm", ["help"]).standardOutput.contains("read rule [file] | preshared [file]"))
+    }
+
     @Test("flush p1 deletes every Phase 1 SA, on both sides")
     func flush() throws {
         let port = Self.freePort()
