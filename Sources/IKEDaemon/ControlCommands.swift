@@ -25,6 +25,9 @@ enum ControlCommands {
         case writeRules(String)
         case deleteRule(String)
         case readPreshared(String?)
+        /// Entries in ike.preshared syntax, from the command line or a file the client read.
+        case addPreshared(String)
+        case deletePreshared(String, String)
     }
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
@@ -48,6 +51,8 @@ enum ControlCommands {
         case let w where w.count == 3 && w[0] == "read" && w[1] == "preshared": return .success(.readPreshared(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "rule": return .success(.writeRules(w[2]))
         case let w where w.count >= 3 && w[0] == "del" && w[1] == "rule": return .success(.deleteRule(w[2...].joined(separator: " ")))
+        case let w where w.count == 4 && w[0] == "del" && w[1] == "preshared": return .success(.deletePreshared(w[2], w[3]))
+        case let w where w.count >= 3 && w[0] == "add" && w[1] == "preshared": return .success(.addPreshared(w[2...].joined(separator: " ")))
         case let w where w.count >= 3 && w[0] == "get" && w[1] == "rule":
             // Labels may contain blanks: the rest of the line is the label.
             return .success(.getRule(w[2...].joined(separator: " ")))

@@ -274,11 +274,31 @@ public final class IKEDaemon: @unchecked Sendable {
                 case .success(let text):
                     let parsed = PresharedParser.parse(text, file: path)
                     guard parsed.diagnostics.isEmpty else { return "ERROR " + parsed.diagnostics.map(\.description).joined(separator: "\n") }
-                    let current = engine.settings
-                    engine.reload(EngineSettings(configuration: current.configuration, presharedKeys: parsed.keys, policies: current.policies,
-                                                 peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
+                    replace(presharedKeys: parsed.keys)
                     return "OK\nCompleted read of preshared configuration information (\(parsed.keys.entries.count) keys)."
                 }
+            case .addPreshared(let text):
+                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                let parsed = PresharedParser.parse(text, file: "ikeadm")
+                guard parsed.diagnostics.isEmpty, !parsed.keys.entries.isEmpty else {
+                    return "ERROR " + (parsed.diagnostics.isEmpty ? "no entry given" : parsed.diagnostics.map(\.description).joined(separator: "\n"))
+                }
+                var keys = engine.settings.presharedKeys
+                for entry in parsed.keys.entries where keys.entries.contains(where: { $0.localID == entry.localID && $0.remoteID == entry.remoteID }) {
+                    return "ERROR Duplicate entry: a key for \(entry.localID) -> \(entry.remoteID) exists (del preshared first)"
+                }
+                keys.entries += parsed.keys.entries
+                replace(presharedKeys: keys)
+                return "OK\nSuccessfully created new preshared key\(parsed.keys.entries.count == 1 ? "" : "s")."
+            case .deletePreshared(let local, let remote):
+                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                var keys = engine.settings.presharedKeys
+                guard let index = keys.entries.firstIndex(where: { $0.localID.description == local && $0.remoteID.description == remote }) else {
+                    return "ERROR Could not find requested preshared key."
+                }
+                keys.entries.remove(at: index)
+                replace(presharedKeys: keys)
+                return "OK\nSuccessfully deleted selected preshared key."
             case .flushPhase1:
                 for summary in engine.phase1Summaries {
                     execute(engine.handle(.deletePhase1(initiatorCookie: summary.initiatorCookie, responderCookie: summary.responderCookie), at: now))
@@ -293,11 +313,11 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
-    /// New rules for the next negotiations; established SAs stay.
-    private func replace(configuration: IKEConfiguration) {
+    /// New rules or keys for the next negotiations; established SAs stay.
+    private func replace(configuration: IKEConfiguration? = nil, presharedKeys: PresharedKeys? = nil) {
         let current = engine.settings
-        engine.reload(EngineSettings(configuration: configuration, presharedKeys: current.presharedKeys, policies: current.policies,
-                                     peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
+        engine.reload(EngineSettings(configuration: configuration ?? current.configuration, presharedKeys: presharedKeys ?? current.presharedKeys,
+                                     policies: current.policies, peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
     }
 
     /// Carries out engine effects in order.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IKEDaemon
 
 /// `ikeadm`: talk to a running in.iked. With a command it runs that command; without one it reads
@@ -16,7 +17,8 @@ struct IKEAdm: ParsableCommand {
           get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
           set debug <level> | priv <level>
           dump p1 | sa | rule | preshared
-          del p1 <icookie> <rcookie> | sa <peer> | rule <label>
+          add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
+          del p1 <icookie> <rcookie> | sa <peer> | rule <label> | preshared <local> <remote>
           flush p1
           read rule [file] | preshared [file]
           write rule <file>
@@ -70,9 +72,18 @@ struct IKEAdm: ParsableCommand {
         default:
             break
         }
+        var request = words.joined(separator: " ")
+        if words.count == 3, words[0] == "add", words[1] == "preshared", !words[2].hasPrefix("{") {
+            // A file of entries: read here, sent as text (the daemon may not see the client's files).
+            guard let text = try? String(contentsOfFile: words[2], encoding: .utf8) else {
+                print("ikeadm: cannot read \(words[2])")
+                return false
+            }
+            request = "add preshared " + text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: " ")
+        }
         let answer: String
         do {
-            answer = try ControlSocket.request(words.joined(separator: " "), socket: path)
+            answer = try ControlSocket.request(request, socket: path)
         } catch {
             print("ikeadm: \(error)")
             return false

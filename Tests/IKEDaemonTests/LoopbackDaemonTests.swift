@@ -246,6 +246,25 @@ struct LoopbackDaemonTests {
         #expect(try ProductRunner.run("ikeadm", ["help"]).standardOutput.contains("read rule [file] | preshared [file]"))
     }
 
+    @Test("add and del preshared change which peers authenticate; inline entries in interactive mode")
+    func presharedChanges() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.24", peer: "127.0.0.25", port: port, key: "old", extra: ["-p", "keymat"])
+        let b = try Daemon(address: "127.0.0.25", peer: "127.0.0.24", port: port, key: "new")
+        #expect(try a.adm(["add", "preshared", "{", "localid", "127.0.0.24", "remoteid", "127.0.0.25", "key", "\"x\"", "}"]).standardOutput.contains("Duplicate entry"))
+        #expect(try a.adm(["del", "preshared", "127.0.0.24", "127.0.0.25"]).standardOutput.contains("Successfully deleted"))
+        let file = a.root + "/more.preshared"
+        try Daemon.write(file, "# the new key\n{ localid 127.0.0.24 remoteid 127.0.0.25 key \"new\" }\n", mode: 0o600)
+        #expect(try a.adm(["add", "preshared", file]).standardOutput.contains("Successfully created new preshared key."))
+        #expect(try a.adm(["get", "preshared", "127.0.0.24", "127.0.0.25"]).standardOutput.contains("(3 bytes): 6e6577"))
+        _ = try a.adm(["initiate", "127.0.0.24", "127.0.0.25"])
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        let session = try ProductRunner.run("ikeadm", ["--root", a.root],
+                                            input: "add preshared { localid 127.0.0.24 remoteid 127.0.0.99 key 0x0102 }\nget preshared 127.0.0.24 127.0.0.99\nexit\n")
+        #expect(session.standardOutput.contains("Successfully created new preshared key.") && session.standardOutput.contains("(2 bytes): 0102"))
+        #expect(try b.adm(["add", "preshared", "{", "localid", "1.1.1.1", "remoteid", "2.2.2.2", "key", "00", "}"]).standardOutput.contains("need privilege level modkeys"))
+    }
+
     @Test("flush p1 deletes every Phase 1 SA, on both sides")
     func flush() throws {
         let port = Self.freePort()
