@@ -23,11 +23,15 @@ enum ControlCommands {
         case flushPhase1
         case readRules(String?)
         case writeRules(String)
+        case writePreshared(String)
         case deleteRule(String)
         case readPreshared(String?)
         /// Entries in ike.preshared syntax, from the command line or a file the client read.
         case addPreshared(String)
         case deletePreshared(String, String)
+        /// Rules in ike.config syntax, from the command line or a file the client read; `source`
+        /// names where they came from for error messages.
+        case addRules(source: String, text: String)
     }
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
@@ -35,6 +39,14 @@ enum ControlCommands {
         var words = request.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard words.first == ControlSocket.version else { return .failure(DaemonError("unsupported control protocol (expected \(ControlSocket.version))")) }
         words.removeFirst()
+        // Rule text keeps its line breaks and quoting, so errors point into the client's file.
+        let addRulePrefix = ControlSocket.version + " add rule"
+        if request.hasPrefix(addRulePrefix + " ") {
+            // `IKEADM/1 add rule <source>\n<text>`.
+            let rest = request.dropFirst(addRulePrefix.count + 1)
+            guard let newline = rest.firstIndex(of: "\n") else { return .failure(DaemonError("add rule takes { rule } or a file")) }
+            return .success(.addRules(source: String(rest[..<newline]), text: String(rest[rest.index(after: newline)...])))
+        }
         switch words {
         case ["dump", "p1"]: return .success(.dumpPhase1)
         case ["dump", "sa"]: return .success(.dumpSAs)
@@ -50,6 +62,7 @@ enum ControlCommands {
         case let w where w.count == 3 && w[0] == "read" && w[1] == "rule": return .success(.readRules(w[2]))
         case let w where w.count == 3 && w[0] == "read" && w[1] == "preshared": return .success(.readPreshared(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "rule": return .success(.writeRules(w[2]))
+        case let w where w.count == 3 && w[0] == "write" && w[1] == "preshared": return .success(.writePreshared(w[2]))
         case let w where w.count >= 3 && w[0] == "del" && w[1] == "rule": return .success(.deleteRule(w[2...].joined(separator: " ")))
         case let w where w.count == 4 && w[0] == "del" && w[1] == "preshared": return .success(.deletePreshared(w[2], w[3]))
         case let w where w.count >= 3 && w[0] == "add" && w[1] == "preshared": return .success(.addPreshared(w[2...].joined(separator: " ")))

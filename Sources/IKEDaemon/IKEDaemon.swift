@@ -237,7 +237,7 @@ public final class IKEDaemon: @unchecked Sendable {
             case .dumpPreshared, .getPreshared:
                 // Preshared-key operations need modkeys; the keys themselves need keymat (spec §4.3).
                 guard privilege >= .modkeys else {
-                    return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)"
+                    return Self.presharedNotPermitted
                 }
                 let keys = engine.settings.presharedKeys
                 if case .getPreshared(let local, let remote) = command {
@@ -257,16 +257,32 @@ public final class IKEDaemon: @unchecked Sendable {
                     return "OK\nCompleted read of rule configuration information (\(parsed.configuration.rules.count) rules)."
                 }
             case .writeRules(let path):
-                guard Demo.writeFile(path, IKEConfigPrinter.text(engine.settings.configuration)) else { return "ERROR cannot write \(path)" }
+                let configuration = engine.settings.configuration
+                guard !configuration.rules.isEmpty else { return "ERROR No rule configuration information to write." }
+                if let problem = ExclusiveFile.write(path, IKEConfigPrinter.text(configuration)) { return "ERROR \(problem)" }
                 return "OK\nCompleted write of rule configuration information."
+            case .writePreshared(let path):
+                guard privilege >= .modkeys else { return Self.presharedNotPermitted }
+                let keys = engine.settings.presharedKeys
+                guard !keys.entries.isEmpty else { return "ERROR No preshared key information to write." }
+                if let problem = ExclusiveFile.write(path, PresharedPrinter.text(keys)) { return "ERROR \(problem)" }
+                return "OK\nCompleted write of preshared key information."
             case .deleteRule(let label):
                 var configuration = engine.settings.configuration
                 guard let index = configuration.rules.firstIndex(where: { $0.label == label }) else { return "ERROR Could not find requested rule." }
                 configuration.rules.remove(at: index)
                 replace(configuration: configuration)
                 return "OK\nSuccessfully deleted selected rule."
+            case .addRules(let source, let text):
+                switch engine.settings.configuration.adding(rules: text, file: source) {
+                case .failure(let problems): return "ERROR " + problems.description
+                case .success(let configuration):
+                    let added = configuration.rules.count - engine.settings.configuration.rules.count
+                    replace(configuration: configuration)
+                    return "OK\nSuccessfully created new rule\(added == 1 ? "" : "s")."
+                }
             case .readPreshared(let file):
-                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 let path = file ?? options.paths.preshared
                 if let problem = ConfigFileReader.checkSecretMode(path) { return "ERROR \(problem)" }
                 switch ConfigFileReader.read(path) {
@@ -278,7 +294,7 @@ public final class IKEDaemon: @unchecked Sendable {
                     return "OK\nCompleted read of preshared configuration information (\(parsed.keys.entries.count) keys)."
                 }
             case .addPreshared(let text):
-                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 let parsed = PresharedParser.parse(text, file: "ikeadm")
                 guard parsed.diagnostics.isEmpty, !parsed.keys.entries.isEmpty else {
                     return "ERROR " + (parsed.diagnostics.isEmpty ? "no entry given" : parsed.diagnostics.map(\.description).joined(separator: "\n"))
@@ -291,7 +307,7 @@ public final class IKEDaemon: @unchecked Sendable {
                 replace(presharedKeys: keys)
                 return "OK\nSuccessfully created new preshared key\(parsed.keys.entries.count == 1 ? "" : "s")."
             case .deletePreshared(let local, let remote):
-                guard privilege >= .modkeys else { return "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)" }
+                guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 var keys = engine.settings.presharedKeys
                 guard let index = keys.entries.firstIndex(where: { $0.localID.description == local && $0.remoteID.description == remote }) else {
                     return "ERROR Could not find requested preshared key."
@@ -312,6 +328,9 @@ public final class IKEDaemon: @unchecked Sendable {
             }
         }
     }
+
+    /// Preshared-key operations need modkeys; the keys themselves need keymat (spec §4.3).
+    static let presharedNotPermitted = "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)"
 
     /// New rules or keys for the next negotiations; established SAs stay.
     private func replace(configuration: IKEConfiguration? = nil, presharedKeys: PresharedKeys? = nil) {

@@ -17,11 +17,12 @@ struct IKEAdm: ParsableCommand {
           get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
           set debug <level> | priv <level>
           dump p1 | sa | rule | preshared
+          add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
           del p1 <icookie> <rcookie> | sa <peer> | rule <label> | preshared <local> <remote>
           flush p1
           read rule [file] | preshared [file]
-          write rule <file>
+          write rule <file> | preshared <file>    (a new file, mode 0600; never overwrites)
           initiate <src> <dst>
           token login | logout
           help, exit, quit
@@ -56,12 +57,13 @@ struct IKEAdm: ParsableCommand {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if words.isEmpty { continue }
             if words == ["exit"] || words == ["quit"] { break }
-            _ = perform(words, socket: path)
+            _ = perform(words, line: line, socket: path)
         }
     }
 
-    /// Runs one command; prints its answer; false on error.
-    func perform(_ words: [String], socket path: String) -> Bool {
+    /// Runs one command; prints its answer; false on error. `line` is the typed line in interactive
+    /// mode, whose quoting survives (the shell has removed it from command-line words).
+    func perform(_ words: [String], line: String? = nil, socket path: String) -> Bool {
         switch words {
         case ["help"]:
             print(Self.helpText)
@@ -81,6 +83,13 @@ struct IKEAdm: ParsableCommand {
             }
             request = "add preshared " + text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: " ")
         }
+        if words.count >= 3, words[0] == "add", words[1] == "rule" {
+            guard let rules = Self.ruleText(words, line: line) else {
+                print("ikeadm: cannot read \(words[2])")
+                return false
+            }
+            request = "add rule \(rules.source)\n\(rules.text)"
+        }
         let answer: String
         do {
             answer = try ControlSocket.request(request, socket: path)
@@ -96,6 +105,23 @@ struct IKEAdm: ParsableCommand {
         if paranoid { body = Self.maskKeys(body) }
         if !body.isEmpty { print(body) }
         return true
+    }
+
+    /// The text and its name for `add rule { … }` or `add rule <file>`; nil when the file cannot be read.
+    static func ruleText(_ words: [String], line: String?) -> (source: String, text: String)? {
+        guard words[2].hasPrefix("{") else {
+            // A file: read here and sent as text (the daemon may not see the client's files).
+            guard let text = try? String(contentsOfFile: words[2], encoding: .utf8) else { return nil }
+            return (words[2], text)
+        }
+        if let line, let brace = line.firstIndex(of: "{") { return ("(interactive)", String(line[brace...])) }
+        // From the shell: the values after label, local_id and remote_id lost their quotes.
+        var text: [String] = []
+        for (index, word) in words.enumerated().dropFirst(2) {
+            let quoted = ["label", "local_id", "remote_id"].contains(words[index - 1]) && !word.hasPrefix("\"")
+            text.append(quoted ? "\"" + word.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : word)
+        }
+        return ("(command line)", text.joined(separator: "\n"))
     }
 
     /// Replaces the digits of key material with X (ikeadm -p).

@@ -227,6 +227,15 @@ struct LoopbackDaemonTests {
         #expect(try a.adm(["read", "preshared"]).standardOutput.contains("(1 keys)"))
         _ = try a.adm(["initiate", "127.0.0.20", "127.0.0.21"])
         #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        // write never overwrites (the live configuration included) and makes the file 0600.
+        let again = try a.adm(["write", "rule", written])
+        #expect(again.status == 1 && again.standardOutput.contains("cannot create \(written): File exists"))
+        #expect((try FileManager.default.attributesOfItem(atPath: written)[.posixPermissions] as? Int) == 0o600)
+        #expect(try a.adm(["write", "rule", a.root + "/etc/inet/ike/config"]).status == 1)
+        let keys = a.root + "/written.preshared"
+        #expect(try a.adm(["write", "preshared", keys]).standardOutput.contains("Completed write of preshared key information."))
+        #expect(try a.adm(["read", "preshared", keys]).standardOutput.contains("(1 keys)"))
+        #expect(try b.adm(["write", "preshared", b.root + "/keys"]).standardOutput.contains("need privilege level modkeys"))
         let broken = try a.adm(["read", "rule", "/nonexistent/config"])
         #expect(broken.status == 1 && broken.standardOutput.contains("cannot open"))
     }
@@ -263,6 +272,36 @@ struct LoopbackDaemonTests {
                                             input: "add preshared { localid 127.0.0.24 remoteid 127.0.0.99 key 0x0102 }\nget preshared 127.0.0.24 127.0.0.99\nexit\n")
         #expect(session.standardOutput.contains("Successfully created new preshared key.") && session.standardOutput.contains("(2 bytes): 0102"))
         #expect(try b.adm(["add", "preshared", "{", "localid", "1.1.1.1", "remoteid", "2.2.2.2", "key", "00", "}"]).standardOutput.contains("need privilege level modkeys"))
+    }
+
+    @Test("add rule from the command line, a file and interactive mode; errors name the client's file, line and column")
+    func ruleAdditions() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.26", peer: "127.0.0.27", port: port)
+        let b = try Daemon(address: "127.0.0.27", peer: "127.0.0.26", port: port)
+        // The shell has removed the quotes around the label; ikeadm puts them back.
+        let rule = ["{", "label", "to 127.0.0.27", "local_addr", "127.0.0.26", "remote_addr", "127.0.0.27", "}"]
+        #expect(try a.adm(["add", "rule"] + rule).standardOutput.contains("duplicate label \"to 127.0.0.27\""))
+        _ = try a.adm(["del", "rule", "to", "127.0.0.27"])
+        #expect(try a.adm(["add", "rule"] + ["{", "label", "new peer"] + rule.dropFirst(3)).standardOutput.contains("Successfully created new rule."))
+        #expect(try a.adm(["get", "rule", "new", "peer"]).standardOutput.contains("GLOBL: Label 'new peer'"))
+        _ = try a.adm(["initiate", "127.0.0.26", "127.0.0.27"])
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+
+        let file = a.root + "/more.rules"
+        try Daemon.write(file, "# two rules\n{ label \"ok\" local_addr 10.0.0.1 remote_addr 10.0.0.2 }\n{ label \"bad\"\n  local_addr 10.0.0.1\n  remote_addr 10.0.0.999 }\n")
+        let refused = try a.adm(["add", "rule", file])
+        #expect(refused.status == 1 && refused.standardOutput.contains(file + ":5:"))
+        try Daemon.write(file, "retry_limit 3\n")
+        #expect(try a.adm(["add", "rule", file]).standardOutput.contains(file + ":1:1: 'retry_limit' is a global parameter"))
+        try Daemon.write(file, "{ label \"one\" local_addr 10.0.0.1 remote_addr 10.0.0.2 }\n{ label \"two\" local_addr 10.0.0.1 remote_addr 10.0.0.3 }\n")
+        #expect(try a.adm(["add", "rule", file]).standardOutput.contains("Successfully created new rules."))
+        // Nothing of a refused file was added.
+        #expect(try a.adm(["dump", "rule"]).standardOutput.contains("Completed dump of rules (3)"))
+        let session = try ProductRunner.run("ikeadm", ["--root", a.root],
+                                            input: "add rule { label \"typed rule\" local_addr 10.0.0.1 remote_addr 10.0.0.4 }\nget rule typed rule\nexit\n")
+        #expect(session.standardOutput.contains("Successfully created new rule."))
+        #expect(try a.adm(["get", "rule", "typed rule"]).standardOutput.contains("10.0.0.4"))
     }
 
     @Test("flush p1 deletes every Phase 1 SA, on both sides")

@@ -29,12 +29,18 @@ public struct IKEConfigParser {
     /// Parses `text`; `file` names it in diagnostics. The model holds everything that parsed, even
     /// when there are errors (so `in.iked -c` can report them all).
     public static func parse(_ text: String, file: String) -> (configuration: IKEConfiguration, diagnostics: [ConfigDiagnostic]) {
+        let (parsed, syntaxProblems) = parseGrammar(text, file: file)
+        let problems = syntaxProblems + IKEConfigValidator.validate(parsed)
+        return (parsed, problems.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+    }
+
+    /// The grammar alone, without the checks that need the whole file (a fragment added to a
+    /// running configuration is validated together with it).
+    static func parseGrammar(_ text: String, file: String) -> (configuration: IKEConfiguration, diagnostics: [ConfigDiagnostic]) {
         let lexer = Lexer(text: text, file: file, comments: .hashOrDoubleSlash)
         var parser = IKEConfigParser(stream: TokenStream(lexer), diagnostics: lexer.diagnostics)
         parser.parseFile()
-        let parsed = parser.configuration
-        let problems = parser.diagnostics + IKEConfigValidator.validate(parsed)
-        return (parsed, problems.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        return (parser.configuration, parser.diagnostics)
     }
 
     /// Parses and validates, throwing all problems at once.

@@ -39,7 +39,7 @@ enum IKEConfigValidator {
             if rule.label.isEmpty {
                 problems.append(ConfigDiagnostic(rule.location, "rule has no label"))
             } else if let first = labels[rule.label] {
-                problems.append(ConfigDiagnostic(ruleAt("label"), "duplicate label \"\(rule.label)\" (first used at \(first.lineAndColumn))"))
+                problems.append(ConfigDiagnostic(ruleAt("label"), "duplicate label \"\(rule.label)\" (first used at \(first.file == ruleAt("label").file ? first.lineAndColumn : first.description))"))
             } else {
                 labels[rule.label] = rule.keywordLocations["label"] ?? rule.location
             }
