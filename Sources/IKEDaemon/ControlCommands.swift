@@ -10,7 +10,8 @@ enum ControlCommands {
         case getStatistics
         case initiate(IPAddress, IPAddress)
         case deleteSAs(IPAddress)
-        case deletePhase1(UInt64, UInt64)
+        case deletePhase1(Phase1Selector)
+        case getPhase1(Phase1Selector)
         case getDebug
         case setDebug(DebugCategories)
         case getPrivilege
@@ -36,11 +37,18 @@ enum ControlCommands {
 
     /// Parses `IKEADM/1 <words>`; the error text names what was wrong.
     static func parse(_ request: String) -> Result<Command, DaemonError> {
-        var words = request.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var words = request.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard words.first == ControlSocket.version else { return .failure(DaemonError("unsupported control protocol (expected \(ControlSocket.version))")) }
         words.removeFirst()
         // Rule text keeps its line breaks and quoting, so errors point into the client's file.
         let addRulePrefix = ControlSocket.version + " add rule"
+        // A label is the rest of the line as typed: blanks inside it are part of it.
+        for (verb, make) in [("get", Command.getRule), ("del", Command.deleteRule)] {
+            let prefix = ControlSocket.version + " \(verb) rule "
+            if request.hasPrefix(prefix), !request.dropFirst(prefix.count).allSatisfy({ $0 == " " }) {
+                return .success(make(String(request.dropFirst(prefix.count))))
+            }
+        }
         if request.hasPrefix(addRulePrefix + " ") {
             // `IKEADM/1 add rule <source>\n<text>`.
             let rest = request.dropFirst(addRulePrefix.count + 1)
@@ -63,12 +71,8 @@ enum ControlCommands {
         case let w where w.count == 3 && w[0] == "read" && w[1] == "preshared": return .success(.readPreshared(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "rule": return .success(.writeRules(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "preshared": return .success(.writePreshared(w[2]))
-        case let w where w.count >= 3 && w[0] == "del" && w[1] == "rule": return .success(.deleteRule(w[2...].joined(separator: " ")))
         case let w where w.count == 4 && w[0] == "del" && w[1] == "preshared": return .success(.deletePreshared(w[2], w[3]))
         case let w where w.count >= 3 && w[0] == "add" && w[1] == "preshared": return .success(.addPreshared(w[2...].joined(separator: " ")))
-        case let w where w.count >= 3 && w[0] == "get" && w[1] == "rule":
-            // Labels may contain blanks: the rest of the line is the label.
-            return .success(.getRule(w[2...].joined(separator: " ")))
         case let w where w.count == 4 && w[0] == "get" && w[1] == "preshared":
             return .success(.getPreshared(w[2], w[3]))
         case let w where w.count == 3 && w[0] == "set" && w[1] == "debug":
@@ -85,11 +89,37 @@ enum ControlCommands {
         case let w where w.count == 3 && w[0] == "del" && w[1] == "sa":
             guard let peer = IPAddress(w[2]) else { return .failure(DaemonError("del sa takes the peer's address")) }
             return .success(.deleteSAs(peer))
-        case let w where w.count == 4 && w[0] == "del" && w[1] == "p1":
-            guard let initiator = cookie(w[2]), let responder = cookie(w[3]) else { return .failure(DaemonError("del p1 takes two cookies (0x…)")) }
-            return .success(.deletePhase1(initiator, responder))
+        case let w where w.count == 4 && (w[0] == "del" || w[0] == "get") && w[1] == "p1":
+            guard let selector = Phase1Selector(w[2], w[3]) else {
+                return .failure(DaemonError("\(w[0]) p1 takes two cookies (0x…) or the local and remote addresses"))
+            }
+            return .success(w[0] == "del" ? .deletePhase1(selector) : .getPhase1(selector))
         default:
             return .failure(DaemonError("unknown command '\(words.joined(separator: " "))'"))
+        }
+    }
+
+    /// Which Phase 1 SAs `get p1` and `del p1` mean: a cookie pair (the first word begins with 0x, as
+    /// Solaris decides) or the local and remote addresses.
+    enum Phase1Selector: Equatable {
+        case cookies(UInt64, UInt64)
+        case addresses(local: IPAddress, remote: IPAddress)
+
+        init?(_ first: String, _ second: String) {
+            if first.hasPrefix("0x") {
+                guard let initiator = ControlCommands.cookie(first), let responder = ControlCommands.cookie(second) else { return nil }
+                self = .cookies(initiator, responder)
+            } else {
+                guard let local = IPAddress(first), let remote = IPAddress(second) else { return nil }
+                self = .addresses(local: local, remote: remote)
+            }
+        }
+
+        func matches(_ sa: Phase1Summary) -> Bool {
+            switch self {
+            case .cookies(let initiator, let responder): sa.initiatorCookie == initiator && sa.responderCookie == responder
+            case .addresses(let local, let remote): sa.local.address == local && sa.remote.address == remote
+            }
         }
     }
 
@@ -109,15 +139,15 @@ enum ControlCommands {
     }
 
     static func phase1(_ summaries: [Phase1Summary]) -> String {
-        var lines: [String] = []
-        for sa in summaries {
-            lines.append("IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)")
-            if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
-            lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
-            lines.append("STATS: Quick Mode exchanges \(sa.quickModes)")
-            lines.append("")
-        }
-        lines.append("Completed dump of phase 1 SAs (\(summaries.count))")
+        (summaries.map(phase1) + ["Completed dump of phase 1 SAs (\(summaries.count))"]).joined(separator: "\n\n")
+    }
+
+    /// One Phase 1 SA's `IKESA:`/`XFORM:`/`LOCIP:`/`STATS:` block (`get p1` shows these alone).
+    static func phase1(_ sa: Phase1Summary) -> String {
+        var lines = ["IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)"]
+        if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
+        lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
+        lines.append("STATS: Quick Mode exchanges \(sa.quickModes)")
         return lines.joined(separator: "\n")
     }
 

@@ -320,11 +320,17 @@ public final class IKEDaemon: @unchecked Sendable {
                     execute(engine.handle(.deletePhase1(initiatorCookie: summary.initiatorCookie, responderCookie: summary.responderCookie), at: now))
                 }
                 return "OK\nSuccessfully flushed P1 SAs."
-            case .deletePhase1(let initiator, let responder):
-                let known = engine.phase1Summaries.contains { $0.initiatorCookie == initiator && $0.responderCookie == responder }
-                guard known else { return "ERROR Could not find requested phase 1 SA." }
-                execute(engine.handle(.deletePhase1(initiatorCookie: initiator, responderCookie: responder), at: now))
-                return "OK\nSuccessfully deleted selected phase 1 SA."
+            case .getPhase1(let selector):
+                let matching = engine.phase1Summaries.filter(selector.matches)
+                guard !matching.isEmpty else { return "ERROR Could not find requested phase 1 SA." }
+                return "OK\n" + matching.map(ControlCommands.phase1).joined(separator: "\n\n")
+            case .deletePhase1(let selector):
+                let matching = engine.phase1Summaries.filter(selector.matches)
+                guard !matching.isEmpty else { return "ERROR Could not find requested phase 1 SA." }
+                for sa in matching {
+                    execute(engine.handle(.deletePhase1(initiatorCookie: sa.initiatorCookie, responderCookie: sa.responderCookie), at: now))
+                }
+                return "OK\nSuccessfully deleted selected phase 1 SA\(matching.count == 1 ? "" : "s")."
             }
         }
     }

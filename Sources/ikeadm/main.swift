@@ -15,11 +15,13 @@ struct IKEAdm: ParsableCommand {
     static let helpText = """
         Commands:
           get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
+          get p1 <icookie> <rcookie> | <local> <remote>
           set debug <level> | priv <level>
           dump p1 | sa | rule | preshared
           add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
-          del p1 <icookie> <rcookie> | sa <peer> | rule <label> | preshared <local> <remote>
+          del p1 <icookie> <rcookie> | <local> <remote>
+          del sa <peer> | rule <label> | preshared <local> <remote>
           flush p1
           read rule [file] | preshared [file]
           write rule <file> | preshared <file>    (a new file, mode 0600; never overwrites)
@@ -74,7 +76,8 @@ struct IKEAdm: ParsableCommand {
         default:
             break
         }
-        var request = words.joined(separator: " ")
+        // Typed lines go as typed (a rule label may hold several blanks); shell words are joined.
+        var request = line?.trimmingCharacters(in: .whitespaces) ?? words.joined(separator: " ")
         if words.count == 3, words[0] == "add", words[1] == "preshared", !words[2].hasPrefix("{") {
             // A file of entries: read here, sent as text (the daemon may not see the client's files).
             guard let text = try? String(contentsOfFile: words[2], encoding: .utf8) else {

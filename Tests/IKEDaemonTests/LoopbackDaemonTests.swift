@@ -75,6 +75,16 @@ struct LoopbackDaemonTests {
 
     static func freePort() -> Int { Int.random(in: 20000...60000) }
 
+    /// Two daemons with a Phase 1 SA between them, `a` the initiator.
+    static func establishedPair(_ first: String, _ second: String) throws -> (Daemon, Daemon) {
+        let port = freePort()
+        let a = try Daemon(address: first, peer: second, port: port)
+        let b = try Daemon(address: second, peer: first, port: port)
+        _ = try a.adm(["initiate", first, second])
+        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }.contains("ACTIVE"))
+        return (a, b)
+    }
+
     @Test("two daemons negotiate through ikeadm initiate; both report the same SPIs")
     func negotiate() throws {
         let port = Self.freePort()
@@ -299,19 +309,29 @@ struct LoopbackDaemonTests {
         // Nothing of a refused file was added.
         #expect(try a.adm(["dump", "rule"]).standardOutput.contains("Completed dump of rules (3)"))
         let session = try ProductRunner.run("ikeadm", ["--root", a.root],
-                                            input: "add rule { label \"typed rule\" local_addr 10.0.0.1 remote_addr 10.0.0.4 }\nget rule typed rule\nexit\n")
+                                            input: "add rule { label \"typed  rule\" local_addr 10.0.0.1 remote_addr 10.0.0.4 }\nget rule typed  rule\nexit\n")
         #expect(session.standardOutput.contains("Successfully created new rule."))
-        #expect(try a.adm(["get", "rule", "typed rule"]).standardOutput.contains("10.0.0.4"))
+        #expect(try a.adm(["get", "rule", "typed  rule"]).standardOutput.contains("10.0.0.4"))
     }
 
     @Test("flush p1 deletes every Phase 1 SA, on both sides")
     func flush() throws {
-        let port = Self.freePort()
-        let a = try Daemon(address: "127.0.0.18", peer: "127.0.0.19", port: port)
-        let b = try Daemon(address: "127.0.0.19", peer: "127.0.0.18", port: port)
-        _ = try a.adm(["initiate", "127.0.0.18", "127.0.0.19"])
-        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }.contains("ACTIVE"))
+        let (a, b) = try Self.establishedPair("127.0.0.18", "127.0.0.19")
         #expect(try a.adm(["flush", "p1"]).standardOutput.contains("Successfully flushed P1 SAs."))
+        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
+    }
+
+    @Test("get p1 and del p1 take a cookie pair or the local and remote addresses")
+    func phase1Selection() throws {
+        let (a, b) = try Self.establishedPair("127.0.0.28", "127.0.0.29")
+        let byAddress = try b.adm(["get", "p1", "127.0.0.29", "127.0.0.28"]).standardOutput
+        #expect(byAddress.hasPrefix("IKESA: I: 0x") && !byAddress.contains("Completed dump"))
+        let words = byAddress.split(separator: " ").map(String.init)
+        try #require(words.count > 4)
+        #expect(try b.adm(["get", "p1", words[2], words[4]]).standardOutput == byAddress)
+        #expect(try b.adm(["get", "p1", "127.0.0.28", "127.0.0.29"]).standardOutput.contains("Could not find requested phase 1 SA."))
+        #expect(try b.adm(["get", "p1", "0x1", "nonsense"]).standardOutput.contains("two cookies (0x…) or the local and remote addresses"))
+        #expect(try a.adm(["del", "p1", "127.0.0.28", "127.0.0.29"]).standardOutput.contains("Successfully deleted selected phase 1 SA."))
         #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
     }
 
