@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "ISAKMP", "IPsecTypes", "IKETestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon"], swiftSettings: swiftSettings),
+        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump"], swiftSettings: swiftSettings),
         .testTarget(name: "InteropTests", dependencies: ["IKETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEDumpTests",

@@ -6,6 +6,7 @@ import IPsecTypes
 enum ControlCommands {
     enum Command: Equatable {
         case dumpPhase1
+        case dumpKeys
         case dumpSAs
         case getStatistics
         case initiate(IPAddress, IPAddress)
@@ -58,6 +59,7 @@ enum ControlCommands {
         switch words {
         case ["dump", "p1"]: return .success(.dumpPhase1)
         case ["dump", "sa"]: return .success(.dumpSAs)
+        case ["dump", "keys"]: return .success(.dumpKeys)
         case ["get", "stats"]: return .success(.getStatistics)
         case ["get", "debug"]: return .success(.getDebug)
         case ["get", "priv"]: return .success(.getPrivilege)
@@ -138,16 +140,40 @@ enum ControlCommands {
         return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
-    static func phase1(_ summaries: [Phase1Summary]) -> String {
-        (summaries.map(phase1) + ["Completed dump of phase 1 SAs (\(summaries.count))"]).joined(separator: "\n\n")
+    static func phase1(_ summaries: [Phase1Summary], showKeys: Bool) -> String {
+        (summaries.map { phase1($0, showKeys: showKeys) } + ["Completed dump of phase 1 SAs (\(summaries.count))"]).joined(separator: "\n\n")
     }
 
-    /// One Phase 1 SA's `IKESA:`/`XFORM:`/`LOCIP:`/`STATS:` block (`get p1` shows these alone).
-    static func phase1(_ sa: Phase1Summary) -> String {
+    /// One Phase 1 SA's `IKESA:`/`XFORM:`/`LOCIP:`/`STATS:` block (`get p1` shows these alone), with
+    /// the `KEY:` lines at keymat.
+    static func phase1(_ sa: Phase1Summary, showKeys: Bool) -> String {
         var lines = ["IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)"]
         if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
         lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
         lines.append("STATS: Quick Mode exchanges \(sa.quickModes)")
+        if showKeys, let keys = sa.keys {
+            if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
+            lines.append(keyLine("SKEYID", keys.skeyid))
+            lines.append(keyLine("SKEYID_d", keys.skeyidD))
+            lines.append(keyLine("SKEYID_a", keys.skeyidA))
+            lines.append(keyLine("SKEYID_e", keys.skeyidE))
+            lines.append(keyLine("Encryption key", keys.encryptionKey))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func keyLine(_ name: String, _ key: SecretBytes) -> String {
+        "KEY:   \(name) (\(key.count) bytes): \(key.keymatHex())"
+    }
+
+    /// The Phase 1 decryption table `ikedump --keys` reads (and, from its first and last columns,
+    /// Wireshark's IKEv1 table): `icookie rcookie algorithm key`.
+    static func keyTable(_ summaries: [Phase1Summary]) -> String {
+        var lines = ["# initiator-cookie  responder-cookie  algorithm  key"]
+        for sa in summaries {
+            guard let keys = sa.keys else { continue }
+            lines.append("\(hex(sa.initiatorCookie).dropFirst(2))  \(hex(sa.responderCookie).dropFirst(2))  \(keys.algorithm.configName)  \(keys.encryptionKey.keymatHex())")
+        }
         return lines.joined(separator: "\n")
     }
 

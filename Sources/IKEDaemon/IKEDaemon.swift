@@ -202,7 +202,10 @@ public final class IKEDaemon: @unchecked Sendable {
             return "ERROR \(error.message)"
         case .success(let command):
             switch command {
-            case .dumpPhase1: return "OK\n" + ControlCommands.phase1(engine.phase1Summaries)
+            case .dumpPhase1: return "OK\n" + ControlCommands.phase1(engine.phase1Summaries, showKeys: privilege == .keymat)
+            case .dumpKeys:
+                guard privilege == .keymat else { return "ERROR Operation not permitted: key material needs privilege level keymat (in.iked -p keymat)" }
+                return "OK\n" + ControlCommands.keyTable(engine.phase1Summaries)
             case .dumpSAs: return "OK\n" + ControlCommands.ipsec(engine.ipsecSummaries)
             case .getStatistics: return "OK\n" + ControlCommands.statistics(engine.statistics)
             case .initiate(let source, let destination):
@@ -323,7 +326,7 @@ public final class IKEDaemon: @unchecked Sendable {
             case .getPhase1(let selector):
                 let matching = engine.phase1Summaries.filter(selector.matches)
                 guard !matching.isEmpty else { return "ERROR Could not find requested phase 1 SA." }
-                return "OK\n" + matching.map(ControlCommands.phase1).joined(separator: "\n\n")
+                return "OK\n" + matching.map { ControlCommands.phase1($0, showKeys: privilege == .keymat) }.joined(separator: "\n\n")
             case .deletePhase1(let selector):
                 let matching = engine.phase1Summaries.filter(selector.matches)
                 guard !matching.isEmpty else { return "ERROR Could not find requested phase 1 SA." }

@@ -1,6 +1,6 @@
 import IPsecTypes
 
-/// What `ikeadm dump p1` shows of one Phase 1 SA (no keys).
+/// What `ikeadm dump p1` shows of one Phase 1 SA.
 public struct Phase1Summary: Sendable, Equatable {
     public var initiatorCookie: UInt64
     public var responderCookie: UInt64
@@ -13,6 +13,8 @@ public struct Phase1Summary: Sendable, Equatable {
     public var transform: String?
     public var lifetimeSeconds: UInt32?
     public var quickModes: Int
+    /// The SA's keys once derived. The daemon shows them only at the keymat privilege level.
+    public var keys: Phase1KeyMaterial?
 
     init(_ sa: Phase1SA) {
         initiatorCookie = sa.initiatorCookie.value
@@ -35,7 +37,23 @@ public struct Phase1Summary: Sendable, Equatable {
             lifetimeSeconds = negotiated.lifetimeSeconds
         }
         quickModes = sa.quickModes.count
+        if let schedule = sa.keys, let negotiated = sa.negotiated {
+            keys = Phase1KeyMaterial(algorithm: negotiated.encryption, skeyid: schedule.skeyid, skeyidD: schedule.skeyidD, skeyidA: schedule.skeyidA,
+                                     skeyidE: schedule.skeyidE, encryptionKey: schedule.encryptionKey, presharedKey: sa.presharedKey)
+        }
     }
+}
+
+/// A Phase 1 SA's key material (RFC 2409 §5), for `ikeadm` at keymat: the `KEY:` lines of `dump p1`
+/// and the decryption table that `ikedump --keys` and Wireshark read.
+public struct Phase1KeyMaterial: Sendable, Equatable {
+    public var algorithm: EncryptionAlgorithm
+    public var skeyid: SecretBytes
+    public var skeyidD: SecretBytes
+    public var skeyidA: SecretBytes
+    public var skeyidE: SecretBytes
+    public var encryptionKey: SecretBytes
+    public var presharedKey: SecretBytes?
 }
 
 /// What `ikeadm dump sa` shows of one IPsec SA pair (no keys).

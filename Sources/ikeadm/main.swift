@@ -28,8 +28,9 @@ struct IKEAdm: ParsableCommand {
           initiate <src> <dst>
           token login | logout
           help, exit, quit
-        initiate and dump sa go beyond Solaris: initiate acts as if the kernel had asked for SAs for traffic
-        src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
+          dump keys    (keymat: the Phase 1 key table that ikedump --keys and Wireshark read)
+        initiate, dump sa and dump keys go beyond Solaris: initiate acts as if the kernel had asked for SAs
+        for traffic src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
         """
 
     @Flag(name: .customShort("n"), help: "Do not look up names (accepted for compatibility: ikeadm prints addresses only).")
@@ -105,7 +106,7 @@ struct IKEAdm: ParsableCommand {
             return false
         }
         var body = String(answer.dropFirst(2).drop { $0 == "\n" })
-        if paranoid { body = Self.maskKeys(body) }
+        if paranoid { body = Self.maskKeys(body, table: words == ["dump", "keys"]) }
         if !body.isEmpty { print(body) }
         return true
     }
@@ -128,10 +129,17 @@ struct IKEAdm: ParsableCommand {
     }
 
     /// Replaces the digits of key material with X (ikeadm -p).
-    static func maskKeys(_ text: String) -> String {
+    static func maskKeys(_ text: String, table: Bool = false) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.hasPrefix("PSKEY: Pre-shared key"), let colon = line.lastIndex(of: ":") else { return String(line) }
-            return String(line[...colon]) + String(line[line.index(after: colon)...].map { $0 == " " ? " " : "X" })
+            // A key table's key is its last field; elsewhere keys follow the last colon of a key line.
+            let start: Substring.Index?
+            if table {
+                start = line.hasPrefix("#") ? nil : line.lastIndex(of: " ")
+            } else {
+                start = line.hasPrefix("PSKEY: Pre-shared key") || line.hasPrefix("KEY:") ? line.lastIndex(of: ":") : nil
+            }
+            guard let start else { return String(line) }
+            return String(line[...start]) + String(line[line.index(after: start)...].map { $0 == " " ? " " : "X" })
         }.joined(separator: "\n")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IKEDump
 import IKETestSupport
 #if canImport(Glibc)
 import Glibc
@@ -76,10 +77,10 @@ struct LoopbackDaemonTests {
     static func freePort() -> Int { Int.random(in: 20000...60000) }
 
     /// Two daemons with a Phase 1 SA between them, `a` the initiator.
-    static func establishedPair(_ first: String, _ second: String) throws -> (Daemon, Daemon) {
+    static func establishedPair(_ first: String, _ second: String, extra: [String] = []) throws -> (Daemon, Daemon) {
         let port = freePort()
-        let a = try Daemon(address: first, peer: second, port: port)
-        let b = try Daemon(address: second, peer: first, port: port)
+        let a = try Daemon(address: first, peer: second, port: port, extra: extra)
+        let b = try Daemon(address: second, peer: first, port: port, extra: extra)
         _ = try a.adm(["initiate", first, second])
         #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }.contains("ACTIVE"))
         return (a, b)
@@ -333,6 +334,28 @@ struct LoopbackDaemonTests {
         #expect(try b.adm(["get", "p1", "0x1", "nonsense"]).standardOutput.contains("two cookies (0x…) or the local and remote addresses"))
         #expect(try a.adm(["del", "p1", "127.0.0.28", "127.0.0.29"]).standardOutput.contains("Successfully deleted selected phase 1 SA."))
         #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
+    }
+
+    @Test("keymat shows Phase 1 keys: KEY: lines in dump p1 and a key table ikedump reads; both sides derived the same keys")
+    func keyMaterial() throws {
+        let (a, b) = try Self.establishedPair("127.0.0.30", "127.0.0.31", extra: ["-p", "keymat"])
+        let tableA = try a.adm(["dump", "keys"]).standardOutput
+        let tableB = try b.adm(["dump", "keys"]).standardOutput
+        #expect(tableA == tableB)
+        let table = try KeyTable(text: tableA)
+        try #require(table.entries.count == 1)
+        #expect(table.entries[0].key.count == 16 && table.entries[0].algorithm == .aesCBC)
+        let dump = try a.adm(["dump", "p1"]).standardOutput
+        for name in ["Pre-shared key (12 bytes): 6c6f6f706261636b2d6b6579", "SKEYID (32 bytes)", "SKEYID_d", "SKEYID_a", "SKEYID_e", "Encryption key (16 bytes)"] {
+            #expect(dump.contains("KEY:   " + name), "\(name)")
+        }
+        let masked = try ProductRunner.run("ikeadm", ["-p", "--root", a.root, "dump", "keys"]).standardOutput
+        #expect(masked.contains("  aes  XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX") && !masked.contains(table.entries[0].key.map { String(format: "%02x", $0) }.joined()))
+        #expect(!(try ProductRunner.run("ikeadm", ["-p", "--root", a.root, "dump", "p1"]).standardOutput.contains("6c6f6f70")))
+        // Lowered below keymat, the keys are gone.
+        _ = try a.adm(["set", "priv", "modkeys"])
+        #expect(!(try a.adm(["dump", "p1"]).standardOutput.contains("KEY:")))
+        #expect(try a.adm(["dump", "keys"]).standardOutput.contains("needs privilege level keymat"))
     }
 
     @Test("in.iked --demo negotiates and exits 0")
