@@ -207,7 +207,7 @@ long ike_peer_uid(int fd) {
 }
 
 int ike_accept(int fd) {
-    int client = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    int client = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     return client < 0 ? -errno : client;
 }
 

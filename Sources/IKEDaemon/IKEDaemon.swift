@@ -22,6 +22,11 @@ public final class IKEDaemon: @unchecked Sendable {
     let logger: Logger
     private var sockets: [UDPSocket] = []
     private var controlFD: Int32 = -1
+    /// ikeadm clients being served; at most `maximumControlClients`.
+    private var controlClients: [ControlConnection] = []
+    static let maximumControlClients = 32
+    /// How long one ikeadm client may take to send its request and read the answer.
+    static let controlClientNanoseconds: Int64 = 5_000_000_000
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let origin = MonotonicClock.now()
@@ -99,6 +104,8 @@ public final class IKEDaemon: @unchecked Sendable {
         while running.load(ordering: .acquiring) {
             var descriptors = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0), pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)]
             descriptors += sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let clients = controlClients
+            descriptors += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
             var timeout: Int32 = 1000
             if let deadline = engine.nextDeadline() {
                 let milliseconds = max(0, (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000)
@@ -113,6 +120,12 @@ public final class IKEDaemon: @unchecked Sendable {
                     execute(engine.handle(.datagram(Datagram(bytes: bytes, local: to, remote: from)), at: now))
                 }
             }
+            let firstClient = 2 + sockets.count
+            for (index, client) in clients.enumerated() where descriptors[firstClient + index].revents != 0 {
+                serve(client)
+            }
+            let time = MonotonicClock.now()
+            controlClients.removeAll { $0.deadline < time }
             execute(engine.handle(.tick, at: now))
         }
         logger.info("in.iked stopping: \(kernel.installed.count / 2) IPsec SA pairs left in the \(kernel.name) kernel")
@@ -176,23 +189,33 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
+    /// Accepts a new ikeadm client; it is served as its bytes arrive (see `serve`).
     private func serveControlClient() {
-        let client = ike_accept(controlFD)
-        guard client >= 0 else { return }
-        defer { close(client) }
-        // A slow client must not stall the loop: reads time out after a second.
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard ControlSocket.peerIsAuthorized(client) else {
-            _ = ControlSocket.writeFrame(client, "ERROR permission denied: the control socket is for root and the daemon's user")
-            return
+        let fd = ike_accept(controlFD)
+        guard fd >= 0 else { return }
+        let client = ControlConnection(fd: fd, deadline: MonotonicClock.now() + Self.controlClientNanoseconds)
+        if !ControlSocket.peerIsAuthorized(fd) {
+            client.answer("ERROR permission denied: the control socket is for root and the daemon's user")
+        } else if controlClients.count >= Self.maximumControlClients {
+            client.answer("ERROR busy: \(Self.maximumControlClients) ikeadm clients are being served")
         }
-        guard let request = ControlSocket.readFrame(client, limit: ControlSocket.maximumRequest) else {
-            _ = ControlSocket.writeFrame(client, "ERROR malformed or oversized request")
-            return
+        controlClients.append(client)
+        if client.isAnswering { serve(client) }
+    }
+
+    /// Moves one client on: read its request, answer it, send the answer; finished clients go.
+    private func serve(_ client: ControlConnection) {
+        if !client.isAnswering {
+            switch client.readAvailable(limit: ControlSocket.maximumRequest) {
+            case .waiting: return
+            case .closed:
+                controlClients.removeAll { $0 === client }
+                return
+            case .malformed: client.answer("ERROR malformed or oversized request")
+            case .request(let request): client.answer(answer(request))
+            }
         }
-        _ = ControlSocket.writeFrame(client, answer(request))
+        if client.flush() { controlClients.removeAll { $0 === client } }
     }
 
     /// Carries out a control command; the text starts with OK or ERROR.

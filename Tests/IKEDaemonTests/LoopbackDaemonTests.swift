@@ -4,6 +4,7 @@ import IKETestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 
 /// Real in.iked processes on 127.0.0.x, in-memory kernel, driven through ikeadm (testing layer 3).
@@ -59,6 +60,24 @@ struct LoopbackDaemonTests {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: false, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
+
+        /// A raw connection to the control socket, as a client that speaks the protocol itself.
+        func connectControl() -> Int32 {
+            let control = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let path = Array((root + "/var/run/ike_door").utf8)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in for (index, byte) in path.enumerated() { raw[index] = byte } }
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(control, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            return control
+        }
+
+        /// The text of the answer frame on a raw connection (its first 4 KiB).
+        static func readAnswer(_ control: Int32) -> String {
+            var answer = [UInt8](repeating: 0, count: 4096)
+            let count = read(control, &answer, answer.count)
+            return count > 4 ? String(decoding: answer[4..<count], as: UTF8.self) : ""
         }
 
         /// Waits until `condition` holds for the output of `ikeadm arguments`.
@@ -155,16 +174,9 @@ struct LoopbackDaemonTests {
         }
         // A control frame announcing 16 MiB, and one in an unknown protocol version.
         for frame in [[UInt8(1), 0, 0, 0] + Array("junk".utf8), [0, 0, 0, 9] + Array("HELLO/9 x".utf8)] {
-            let control = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let path = Array((a.root + "/var/run/ike_door").utf8)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in for (index, byte) in path.enumerated() { raw[index] = byte } }
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(control, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            let control = a.connectControl()
             _ = frame.withUnsafeBytes { write(control, $0.baseAddress, $0.count) }
-            var answer = [UInt8](repeating: 0, count: 256)
-            let count = read(control, &answer, answer.count)
-            #expect(count > 4 && String(decoding: answer[4..<max(4, count)], as: UTF8.self).hasPrefix("ERROR"))
+            #expect(Daemon.readAnswer(control).hasPrefix("ERROR"))
             close(control)
         }
         let stats = try a.wait(for: ["get", "stats"]) { $0.contains("malformed:") }
@@ -173,6 +185,31 @@ struct LoopbackDaemonTests {
         _ = try a.adm(["initiate", "127.0.0.8", "127.0.0.9"])
         #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
         #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+    }
+
+    @Test("silent and slow control clients do not stall the daemon; clients are served at once and side by side")
+    func controlClients() throws {
+        let daemon = try Daemon(address: "127.0.0.32", peer: "127.0.0.33", port: Self.freePort())
+        // Twenty clients that connect and say nothing: served one after another with a wait each, they
+        // would hold ikeadm past its 10-second timeout.
+        let silent = (0..<20).map { _ in daemon.connectControl() }
+        defer { silent.forEach { close($0) } }
+        // A slow client: half a frame now, the rest later.
+        let request = Array("IKEADM/1 get priv".utf8)
+        let frame = [0, 0, 0, UInt8(request.count)] + request
+        let slow = daemon.connectControl()
+        defer { close(slow) }
+        _ = frame.withUnsafeBytes { write(slow, $0.baseAddress, 6) }
+        // Two ikeadm processes at the same time.
+        let answers = Mutex<[Int32]>([])
+        let root = daemon.root
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let status = (try? ProductRunner.run("ikeadm", ["--root", root, "get", "stats"]).status) ?? -1
+            answers.withLock { $0.append(status) }
+        }
+        #expect(answers.withLock { $0 } == [0, 0])
+        _ = frame.withUnsafeBytes { write(slow, $0.baseAddress! + 6, frame.count - 6) }
+        #expect(Daemon.readAnswer(slow).hasPrefix("OK\nCurrent privilege level is 0x0"))
     }
 
     @Test("get/set priv (lower only), get/set debug applied live, get defaults")

@@ -33,7 +33,7 @@ int ike_signals_to_pipe(int fd);
 /* The uid of the process at the other end of a Unix socket, or -1. */
 long ike_peer_uid(int fd);
 
-/* accept4 with close-on-exec; returns the fd or -errno. */
+/* accept4 with close-on-exec and non-blocking (the loop serves clients as they are ready); returns the fd or -errno. */
 int ike_accept(int fd);
 
 /* A close-on-exec, non-blocking pipe; returns 0 or -errno. */
