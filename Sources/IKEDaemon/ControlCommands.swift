@@ -14,7 +14,7 @@ enum ControlCommands {
         case deletePhase1(Phase1Selector)
         case getPhase1(Phase1Selector)
         case getDebug
-        case setDebug(DebugCategories)
+        case setDebug(DebugCategories, file: String?)
         case getPrivilege
         case setPrivilege(PrivilegeLevel)
         case getDefaults
@@ -77,9 +77,9 @@ enum ControlCommands {
         case let w where w.count >= 3 && w[0] == "add" && w[1] == "preshared": return .success(.addPreshared(w[2...].joined(separator: " ")))
         case let w where w.count == 4 && w[0] == "get" && w[1] == "preshared":
             return .success(.getPreshared(w[2], w[3]))
-        case let w where w.count == 3 && w[0] == "set" && w[1] == "debug":
+        case let w where (w.count == 3 || w.count == 4) && w[0] == "set" && w[1] == "debug":
             guard let categories = DebugCategories(parsing: w[2]) else { return .failure(DaemonError("Bad debug level: \(w[2])")) }
-            return .success(.setDebug(categories))
+            return .success(.setDebug(categories, file: w.count == 4 ? w[3] : nil))
         case let w where w.count == 3 && w[0] == "set" && w[1] == "priv":
             guard let level = PrivilegeLevel(parsing: w[2]) else { return .failure(DaemonError("Bad privilege level: \(w[2])")) }
             return .success(.setPrivilege(level))

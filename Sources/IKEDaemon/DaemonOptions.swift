@@ -25,6 +25,9 @@ public struct DaemonOptions: Sendable {
     public var bypassIPsec: Bool
     /// Route SIGHUP/SIGTERM/SIGINT to this daemon (false when several run in one process, as in the demo).
     public var handleSignals: Bool
+    /// Where debug records go besides standard error (`--log-file`, `ikeadm set debug LEVEL FILE`);
+    /// the process's log handler writes to the same object.
+    public var logFile = DebugLogFile()
 
     public init(paths: ConfigurationPaths = ConfigurationPaths(), listen: [IPAddress] = [], port: UInt16 = 500, peerPort: UInt16? = nil,
                 controlPath: String? = nil, debug: Bool = false, bypassIPsec: Bool = false, handleSignals: Bool = true, root: String = "") {

@@ -159,7 +159,9 @@ public final class IKEDaemon: @unchecked Sendable {
             guard count > 0 else { break }
             for signal in bytes.prefix(count) where signal != 0 {
                 switch Int32(signal) {
-                case SIGHUP: reload()
+                case SIGHUP:
+                    if let problem = options.logFile.reopen() { logger.error("log file: \(problem)") }
+                    reload()
                 case SIGTERM, SIGINT: running.store(false, ordering: .releasing)
                 default: break
                 }
@@ -237,11 +239,13 @@ public final class IKEDaemon: @unchecked Sendable {
             case .deleteSAs(let peer):
                 execute(engine.handle(.deleteIPsecSAs(peer: peer), at: now))
                 return "OK\nSuccessfully deleted IPsec SAs with \(peer)"
-            case .getDebug: return "OK\n" + AdminText.debug(debugCategories)
-            case .setDebug(let categories):
+            case .getDebug: return "OK\n" + AdminText.debug(debugCategories) + logFileLine
+            case .setDebug(let categories, let file):
+                if let file, let problem = options.logFile.open(file) { return "ERROR \(problem)" }
                 let old = debugCategories
                 debugCategories = categories
-                return "OK\nSuccessfully changed debug level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(categories.rawValue))\n" + AdminText.debug(categories)
+                return "OK\nSuccessfully changed debug level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(categories.rawValue))\n"
+                    + AdminText.debug(categories) + logFileLine
             case .getPrivilege: return "OK\n" + AdminText.privilege(privilege)
             case .setPrivilege(let level):
                 // Levels only go down while the daemon runs (spec §4.3); raising needs a restart with -p.
@@ -360,6 +364,8 @@ public final class IKEDaemon: @unchecked Sendable {
             }
         }
     }
+
+    private var logFileLine: String { options.logFile.path.map { "\nDebug log file: \($0)" } ?? "" }
 
     /// Preshared-key operations need modkeys; the keys themselves need keymat (spec §4.3).
     static let presharedNotPermitted = "ERROR Operation not permitted: preshared keys need privilege level modkeys or keymat (in.iked -p)"

@@ -16,7 +16,7 @@ struct IKEAdm: ParsableCommand {
         Commands:
           get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
           get p1 <icookie> <rcookie> | <local> <remote>
-          set debug <level> | priv <level>
+          set debug <level> [file] | priv <level>    (file: where debug records go; SIGHUP reopens it)
           dump p1 | sa | rule | preshared
           add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
@@ -86,6 +86,10 @@ struct IKEAdm: ParsableCommand {
                 return false
             }
             request = "add preshared " + text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: " ")
+        }
+        if words.count == 4, words[0] == "set", words[1] == "debug", !words[3].hasPrefix("/") {
+            // The daemon opens the log file; a relative name means the one beside the user.
+            request = "set debug \(words[2]) \(FileManager.default.currentDirectoryPath)/\(words[3])"
         }
         if words.count >= 3, words[0] == "add", words[1] == "rule" {
             guard let rules = Self.ruleText(words, line: line) else {

@@ -43,6 +43,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Debug categories: a number or a +/- list of cert, key, op, p1, p2, pfkey, pol, prop, door, config, label, all.", valueName: "level"))
     var debugLevel: String?
 
+    @Option(name: .customLong("log-file"), help: ArgumentHelp("Append debug records to this file (mode 0600; reopened on SIGHUP).", valueName: "file"))
+    var logFilePath: String?
+
     @Option(name: .long, help: ArgumentHelp("IPsec policy file (ipsecinit.conf format) for the in-memory kernel.", valueName: "file"))
     var policy: String?
 
@@ -72,10 +75,16 @@ struct InIked: ParsableCommand {
 
     func run() throws {
         let level: Logger.Level = debug ? .debug : (demo ? .warning : .info)
+        let logFile = DebugLogFile()
+        if let logFilePath, let problem = logFile.open(logFilePath) {
+            print("in.iked: \(problem)")
+            throw ExitCode(1)
+        }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            var standardError = StreamLogHandler.standardError(label: label)
+            standardError.logLevel = level
+            // The file takes every record the enabled debug categories let through.
+            return MultiplexLogHandler([standardError, DebugLogFileHandler(label: label, file: logFile)])
         }
         let logger = Logger(label: "in.iked")
         if demo {
@@ -101,6 +110,7 @@ struct InIked: ParsableCommand {
             throw ExitCode(2)
         }
         var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
+        options.logFile = logFile
         if let debugLevel, let categories = DebugCategories(parsing: debugLevel) { options.debugCategories = categories }
         if let privilege, let level = PrivilegeLevel(parsing: privilege) { options.privilege = level }
         do {

@@ -395,6 +395,32 @@ struct LoopbackDaemonTests {
         #expect(try a.adm(["dump", "keys"]).standardOutput.contains("needs privilege level keymat"))
     }
 
+    @Test("debug records go to the file set debug names (or --log-file), 0600, reopened on SIGHUP after rotation")
+    func debugLogFile() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.34", peer: "127.0.0.35", port: port)
+        let startupLog = FileManager.default.temporaryDirectory.appendingPathComponent("iked-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: startupLog) }
+        let b = try Daemon(address: "127.0.0.35", peer: "127.0.0.34", port: port, extra: ["--log-file", startupLog, "--debug-level", "all"])
+        let log = a.root + "/debug.log"
+        let set = try a.adm(["set", "debug", "p1+p2", log]).standardOutput
+        #expect(set.contains("Successfully changed debug level") && set.contains("Debug log file: \(log)"))
+        #expect((try FileManager.default.attributesOfItem(atPath: log)[.posixPermissions] as? Int) == 0o600)
+        _ = try a.adm(["initiate", "127.0.0.34", "127.0.0.35"])
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        let written = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(written.contains("category=p1") && written.contains("category=p2"))
+        #expect(try String(contentsOfFile: startupLog, encoding: .utf8).contains("in.iked listening on 127.0.0.35"))
+        // Rotation: move the file away, SIGHUP, and records go to a new file at the same path.
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        kill(a.process.processIdentifier, SIGHUP)
+        let end = Date().addingTimeInterval(10)
+        while Date() < end, !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("configuration reloaded") ?? false) { usleep(20_000) }
+        #expect((try? String(contentsOfFile: log, encoding: .utf8))?.contains("configuration reloaded") == true)
+        #expect(try a.adm(["set", "debug", "all", "/nonexistent/dir/log"]).standardOutput.contains("cannot open /nonexistent/dir/log"))
+        #expect(try a.adm(["get", "debug"]).standardOutput.contains("Debug log file: \(log)"))
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])
