@@ -55,7 +55,4 @@ enum AdminDumps {
     }
 
     /// The entry for `get preshared LOCAL REMOTE`: exact identities, as Solaris looks them up.
-    static func find(_ keys: PresharedKeys, local: String, remote: String) -> PresharedEntry? {
-        keys.entries.first { $0.localID.description == local && $0.remoteID.description == remote }
-    }
 }

@@ -21,7 +21,7 @@ enum ControlCommands {
         case dumpRules
         case getRule(String)
         case dumpPreshared
-        case getPreshared(String, String)
+        case getPreshared(PresharedSelector)
         case flushPhase1
         case readRules(String?)
         case writeRules(String)
@@ -30,7 +30,7 @@ enum ControlCommands {
         case readPreshared(String?)
         /// Entries in ike.preshared syntax, from the command line or a file the client read.
         case addPreshared(String)
-        case deletePreshared(String, String)
+        case deletePreshared(PresharedSelector)
         /// Rules in ike.config syntax, from the command line or a file the client read; `source`
         /// names where they came from for error messages.
         case addRules(source: String, text: String)
@@ -73,10 +73,12 @@ enum ControlCommands {
         case let w where w.count == 3 && w[0] == "read" && w[1] == "preshared": return .success(.readPreshared(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "rule": return .success(.writeRules(w[2]))
         case let w where w.count == 3 && w[0] == "write" && w[1] == "preshared": return .success(.writePreshared(w[2]))
-        case let w where w.count == 4 && w[0] == "del" && w[1] == "preshared": return .success(.deletePreshared(w[2], w[3]))
+        case let w where w.count >= 2 && (w[0] == "get" || w[0] == "del") && w[1] == "preshared":
+            guard let selector = PresharedSelector(w[2...]) else {
+                return .failure(DaemonError("\(w[0]) preshared takes LOCAL REMOTE or LOCALTYPE LOCAL REMOTETYPE REMOTE (types: ip, fqdn, user_fqdn, dn, …)"))
+            }
+            return .success(w[0] == "get" ? .getPreshared(selector) : .deletePreshared(selector))
         case let w where w.count >= 3 && w[0] == "add" && w[1] == "preshared": return .success(.addPreshared(w[2...].joined(separator: " ")))
-        case let w where w.count == 4 && w[0] == "get" && w[1] == "preshared":
-            return .success(.getPreshared(w[2], w[3]))
         case let w where (w.count == 3 || w.count == 4) && w[0] == "set" && w[1] == "debug":
             guard let categories = DebugCategories(parsing: w[2]) else { return .failure(DaemonError("Bad debug level: \(w[2])")) }
             return .success(.setDebug(categories, file: w.count == 4 ? w[3] : nil))

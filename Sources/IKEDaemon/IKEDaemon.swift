@@ -270,8 +270,8 @@ public final class IKEDaemon: @unchecked Sendable {
                     return Self.presharedNotPermitted
                 }
                 let keys = engine.settings.presharedKeys
-                if case .getPreshared(let local, let remote) = command {
-                    guard let entry = AdminDumps.find(keys, local: local, remote: remote) else { return "ERROR Could not find requested preshared key." }
+                if case .getPreshared(let selector) = command {
+                    guard let entry = keys.entries.first(where: selector.matches) else { return "ERROR Could not find requested preshared key." }
                     return "OK\n" + AdminDumps.preshared(entry, showKey: privilege == .keymat)
                 }
                 let blocks = keys.entries.map { AdminDumps.preshared($0, showKey: privilege == .keymat) }
@@ -336,10 +336,10 @@ public final class IKEDaemon: @unchecked Sendable {
                 keys.entries += parsed.keys.entries
                 replace(presharedKeys: keys)
                 return "OK\nSuccessfully created new preshared key\(parsed.keys.entries.count == 1 ? "" : "s")."
-            case .deletePreshared(let local, let remote):
+            case .deletePreshared(let selector):
                 guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 var keys = engine.settings.presharedKeys
-                guard let index = keys.entries.firstIndex(where: { $0.localID.description == local && $0.remoteID.description == remote }) else {
+                guard let index = keys.entries.firstIndex(where: selector.matches) else {
                     return "ERROR Could not find requested preshared key."
                 }
                 keys.entries.remove(at: index)

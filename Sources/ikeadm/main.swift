@@ -14,14 +14,15 @@ struct IKEAdm: ParsableCommand {
 
     static let helpText = """
         Commands:
-          get debug | priv | stats | defaults | rule <label> | preshared <local> <remote>
+          get debug | priv | stats | defaults | rule <label>
+          get preshared <local> <remote> | <type> <local> <type> <remote>
           get p1 <icookie> <rcookie> | <local> <remote>
           set debug <level> [file] | priv <level>    (file: where debug records go; SIGHUP reopens it)
           dump p1 | sa | rule | preshared
           add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
           del p1 <icookie> <rcookie> | <local> <remote>
-          del sa <peer> | rule <label> | preshared <local> <remote>
+          del sa <peer> | rule <label> | preshared <local> <remote> | <type> <local> <type> <remote>
           flush p1
           read rule [file] | preshared [file]
           write rule <file> | preshared <file>    (a new file, mode 0600; never overwrites)

@@ -314,6 +314,8 @@ struct LoopbackDaemonTests {
         try Daemon.write(file, "# the new key\n{ localid 127.0.0.24 remoteid 127.0.0.25 key \"new\" }\n", mode: 0o600)
         #expect(try a.adm(["add", "preshared", file]).standardOutput.contains("Successfully created new preshared key."))
         #expect(try a.adm(["get", "preshared", "127.0.0.24", "127.0.0.25"]).standardOutput.contains("(3 bytes): 6e6577"))
+        #expect(try a.adm(["get", "preshared", "ip", "127.0.0.24", "ip", "127.0.0.25"]).standardOutput.contains("(3 bytes): 6e6577"))
+        #expect(try a.adm(["get", "preshared", "fqdn", "127.0.0.24", "ip", "127.0.0.25"]).standardOutput.contains("Could not find requested preshared key."))
         _ = try a.adm(["initiate", "127.0.0.24", "127.0.0.25"])
         #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
         let session = try ProductRunner.run("ikeadm", ["--root", a.root],

@@ -20,6 +20,9 @@ public enum PresharedParser {
         "keyid": .keyID,
     ]
 
+    /// The identity type an ike.preshared type keyword names (case-insensitive).
+    public static func identityType(named name: String) -> IdentificationType? { identityTypes[name.lowercased()] }
+
     static let fields: Set<String> = ["localidtype", "localid", "remoteidtype", "remoteid", "ike_mode", "key"]
 
     public static func parse(_ text: String, file: String) -> (keys: PresharedKeys, diagnostics: [ConfigDiagnostic]) {
