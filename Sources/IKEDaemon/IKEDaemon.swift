@@ -220,8 +220,44 @@ public final class IKEDaemon: @unchecked Sendable {
         if client.flush() { controlClients.removeAll { $0 === client } }
     }
 
-    /// Carries out a control command; the text starts with OK or ERROR.
+    /// Carries out a control command; the text starts with OK or ERROR. `IKEADM/1 json <command>`
+    /// answers with a JSON document instead: `{"ok":true,"data":…}` for queries, `{"ok":true,"message":…}`
+    /// for actions, `{"ok":false,"error":…}` (after ERROR) on failure.
     private func answer(_ request: String) -> String {
+        let jsonPrefix = ControlSocket.version + " json "
+        guard request.hasPrefix(jsonPrefix) else { return textAnswer(request) }
+        let plain = ControlSocket.version + " " + request.dropFirst(jsonPrefix.count)
+        let text = textAnswer(plain)
+        guard text.hasPrefix("OK") else {
+            return "ERROR " + Field.object([("ok", .bool(false)), ("error", .string(String(text.dropFirst(6))))]).json
+        }
+        var result: (String, Field) = ("message", .string(String(text.dropFirst(2).drop { $0 == "\n" })))
+        if case .success(let command) = ControlCommands.parse(plain), let data = jsonData(command) { result = ("data", data) }
+        return "OK\n" + Field.object([("ok", .bool(true)), result]).json
+    }
+
+    /// The document for a query that succeeded (nil for actions, which answer with their message).
+    private func jsonData(_ command: ControlCommands.Command) -> Field? {
+        let keymat = privilege == .keymat
+        let configuration = engine.settings.configuration
+        switch command {
+        case .dumpPhase1: return .array(engine.phase1Summaries.map { AdminJSON.phase1($0, showKeys: keymat) })
+        case .getPhase1(let selector): return .array(engine.phase1Summaries.filter(selector.matches).map { AdminJSON.phase1($0, showKeys: keymat) })
+        case .dumpSAs: return .array(engine.ipsecSummaries.map(AdminJSON.ipsec))
+        case .getStatistics: return AdminJSON.statistics(engine.statistics)
+        case .getPrivilege, .setPrivilege: return AdminJSON.privilege(privilege)
+        case .getDebug, .setDebug: return AdminJSON.debug(debugCategories, logFile: options.logFile.path)
+        case .dumpRules: return .array(configuration.rules.map { AdminJSON.rule($0, in: configuration) })
+        case .getRule(let label): return .array(configuration.rules.filter { $0.label == label }.map { AdminJSON.rule($0, in: configuration) })
+        case .dumpPreshared: return .array(engine.settings.presharedKeys.entries.map { AdminJSON.preshared($0, showKey: keymat) })
+        case .getPreshared(let selector):
+            return .array(engine.settings.presharedKeys.entries.filter(selector.matches).prefix(1).map { AdminJSON.preshared($0, showKey: keymat) })
+        case .dumpKeys: return AdminJSON.keyTable(engine.phase1Summaries)
+        default: return nil
+        }
+    }
+
+    private func textAnswer(_ request: String) -> String {
         switch ControlCommands.parse(request) {
         case .failure(let error):
             return "ERROR \(error.message)"

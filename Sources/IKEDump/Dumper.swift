@@ -1,3 +1,4 @@
+import IPsecTypes
 import ISAKMP
 
 /// What `ikedump` prints and how.

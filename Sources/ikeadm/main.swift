@@ -40,6 +40,9 @@ struct IKEAdm: ParsableCommand {
     @Flag(name: .customShort("p"), help: "Paranoid: print key material as X.")
     var paranoid = false
 
+    @Flag(name: .long, help: "Print the answer as one JSON document ({\"ok\":…,\"data\"|\"message\"|\"error\":…}) for scripts.")
+    var json = false
+
     @Option(name: .long, help: ArgumentHelp("The daemon's control socket.", valueName: "path"))
     var door: String?
 
@@ -99,6 +102,7 @@ struct IKEAdm: ParsableCommand {
             }
             request = "add rule \(rules.source)\n\(rules.text)"
         }
+        if json { request = "json " + request }
         let answer: String
         do {
             answer = try ControlSocket.request(request, socket: path)
@@ -107,11 +111,12 @@ struct IKEAdm: ParsableCommand {
             return false
         }
         guard answer.hasPrefix("OK") else {
-            print("ikeadm: \(answer.hasPrefix("ERROR ") ? String(answer.dropFirst(6)) : answer)")
+            let message = answer.hasPrefix("ERROR ") ? String(answer.dropFirst(6)) : answer
+            print(json ? message : "ikeadm: \(message)")
             return false
         }
         var body = String(answer.dropFirst(2).drop { $0 == "\n" })
-        if paranoid { body = Self.maskKeys(body, table: words == ["dump", "keys"]) }
+        if paranoid { body = json ? Self.maskJSONKeys(body) : Self.maskKeys(body, table: words == ["dump", "keys"]) }
         if !body.isEmpty { print(body) }
         return true
     }
@@ -131,6 +136,28 @@ struct IKEAdm: ParsableCommand {
             text.append(quoted ? "\"" + word.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : word)
         }
         return ("(command line)", text.joined(separator: "\n"))
+    }
+
+    /// The JSON members that hold key material.
+    static let jsonKeyMembers: Set<String> = ["key", "preshared_key", "skeyid", "skeyid_d", "skeyid_a", "skeyid_e", "encryption_key"]
+
+    /// ikeadm -p for --json: the values of key members become X (the document is re-serialised with
+    /// sorted member names).
+    static func maskJSONKeys(_ text: String) -> String {
+        func mask(_ value: Any, member: String?) -> Any {
+            if let object = value as? [String: Any] {
+                return object.reduce(into: [String: Any]()) { $0[$1.key] = mask($1.value, member: $1.key) }
+            }
+            if let array = value as? [Any] { return array.map { mask($0, member: nil) } }
+            if let string = value as? String, let member, jsonKeyMembers.contains(member) { return String(repeating: "X", count: string.count) }
+            return value
+        }
+        guard let document = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+              let masked = try? JSONSerialization.data(withJSONObject: mask(document, member: nil), options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            // Not a document: show nothing rather than keys.
+            return "{\"ok\":false,\"error\":\"unreadable answer\"}"
+        }
+        return String(decoding: masked, as: UTF8.self)
     }
 
     /// Replaces the digits of key material with X (ikeadm -p).

@@ -391,6 +391,25 @@ struct LoopbackDaemonTests {
         let masked = try ProductRunner.run("ikeadm", ["-p", "--root", a.root, "dump", "keys"]).standardOutput
         #expect(masked.contains("  aes  XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX") && !masked.contains(table.entries[0].key.map { String(format: "%02x", $0) }.joined()))
         #expect(!(try ProductRunner.run("ikeadm", ["-p", "--root", a.root, "dump", "p1"]).standardOutput.contains("6c6f6f70")))
+        // --json: the same facts as documents.
+        func document(_ arguments: [String]) throws -> [String: Any] {
+            let output = try a.adm(["--json"] + arguments).standardOutput
+            return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
+        }
+        let p1 = try document(["dump", "p1"])
+        let first = try #require((p1["data"] as? [[String: Any]])?.first)
+        let hexKey = table.entries[0].key.map { String(format: "%02x", $0) }.joined()
+        #expect(p1["ok"] as? Bool == true && first["state"] as? String == "ACTIVE")
+        #expect((first["keys"] as? [String: Any])?["encryption_key"] as? String == hexKey)
+        let stats = try #require(try document(["get", "stats"])["data"] as? [String: Any])
+        #expect((stats["phase1_total"] as? [String: Any])?["initiator"] as? Int == 1)
+        let rule = try #require((try document(["get", "rule", "to 127.0.0.31"])["data"] as? [[String: Any]])?.first)
+        #expect(rule["remote_addresses"] as? [String] == ["127.0.0.31"] && (rule["transforms"] as? [Any])?.count == 1)
+        let missing = try a.adm(["--json", "get", "rule", "nothing"])
+        #expect(missing.status == 1 && missing.standardOutput.contains("\"ok\":false") && missing.standardOutput.contains("Could not find requested rule."))
+        let maskedJSON = try ProductRunner.run("ikeadm", ["--json", "-p", "--root", a.root, "dump", "p1"]).standardOutput
+        #expect(!maskedJSON.contains(hexKey) && maskedJSON.contains("\"encryption_key\":\"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\""))
+        #expect(try document(["set", "debug", "p1"])["data"].map { "\($0)" }?.contains("0x8") == true)
         // Lowered below keymat, the keys are gone.
         _ = try a.adm(["set", "priv", "modkeys"])
         #expect(!(try a.adm(["dump", "p1"]).standardOutput.contains("KEY:")))

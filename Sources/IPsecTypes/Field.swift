@@ -1,5 +1,5 @@
-/// A small ordered document tree: what ikedump knows about a message, rendered either as indented
-/// text or as JSON (one object per message), so both outputs always say the same facts.
+/// A small ordered document tree (what ikedump knows about a message, what ikeadm --json prints),
+/// rendered either as indented text or as JSON, so both outputs always say the same facts.
 public indirect enum Field: Equatable, Sendable {
     case string(String)
     case number(Int64)
