@@ -15,7 +15,9 @@ enum AdminJSON {
             ("responder_cookie", .string(ControlCommands.hex(sa.responderCookie))),
             ("role", .string(sa.role)), ("state", .string(sa.state)),
             ("local", string(sa.local)), ("remote", string(sa.remote)), ("rule", .string(sa.rule)),
-            ("quick_modes", number(sa.quickModes)),
+            ("ipsec_sas_created", number(sa.counters.ipsecSAsCreated)), ("ipsec_sas_deleted", number(sa.counters.ipsecSAsDeleted)),
+            ("receive_decrypt_errors", number(sa.counters.receiveDecryptErrors)), ("receive_hash_errors", number(sa.counters.receiveHashErrors)),
+            ("receive_other_errors", number(sa.counters.receiveOtherErrors)),
         ]
         if let transform = sa.transform { pairs.append(("transform", .string(transform))) }
         if let lifetime = sa.lifetimeSeconds { pairs.append(("lifetime_seconds", number(lifetime))) }

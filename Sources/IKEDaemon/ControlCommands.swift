@@ -152,7 +152,9 @@ enum ControlCommands {
         var lines = ["IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)"]
         if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
         lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
-        lines.append("STATS: Quick Mode exchanges \(sa.quickModes)")
+        let counters = sa.counters
+        lines.append("STATS: IPsec SA pairs created \(counters.ipsecSAsCreated), deleted \(counters.ipsecSAsDeleted)")
+        lines.append("ERRS:  RX decrypt \(counters.receiveDecryptErrors), hash \(counters.receiveHashErrors), other \(counters.receiveOtherErrors)")
         if showKeys, let keys = sa.keys {
             if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
             lines.append(keyLine("SKEYID", keys.skeyid))

@@ -20,10 +20,12 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             return
         }
-        guard let payloads = try? protection.open(message), case .hash(let hash)? = payloads.first?.content,
+        let opened = try? protection.open(message)
+        guard let payloads = opened, case .hash(let hash)? = payloads.first?.content,
               constantTimeEquals(hash, Phase2Keying(keys).hash1(messageID: message.header.messageID, rest: PayloadChain.encode(Array(payloads.dropFirst()))))
         else {
             statistics.authenticationDropped += 1
+            if opened == nil { sa.counters.receiveDecryptErrors += 1 } else { sa.counters.receiveHashErrors += 1 }
             if sa.state == .initiatorSentAuth {
                 // The responder answered MM5 with a notify under keys that are not ours: it could not
                 // read MM5, so the pre-shared keys differ. Before Phase 1 completes notifies are
@@ -161,6 +163,7 @@ extension IKEEngine {
     /// Removes both directions of an SA pair from the kernel and our table.
     func removeIPsecSAs(_ ourSPI: UInt32) {
         guard let pair = ipsecSAs.removeValue(forKey: ourSPI) else { return }
+        phase1[pair.cookies]?.counters.ipsecSAsDeleted += 1
         effects.append(.deleteSA(spi: pair.inbound.spi, protocolID: pair.inbound.protocolID, destination: pair.inbound.destination))
         effects.append(.deleteSA(spi: pair.outbound.spi, protocolID: pair.outbound.protocolID, destination: pair.outbound.destination))
         statistics.ipsecSAsDeleted += 1

@@ -12,7 +12,7 @@ public struct Phase1Summary: Sendable, Equatable {
     /// `AES-CBC-128/SHA/MODP-2048, 3600 s` once negotiated.
     public var transform: String?
     public var lifetimeSeconds: UInt32?
-    public var quickModes: Int
+    public var counters: Phase1Counters
     /// The SA's keys once derived. The daemon shows them only at the keymat privilege level.
     public var keys: Phase1KeyMaterial?
 
@@ -36,7 +36,7 @@ public struct Phase1Summary: Sendable, Equatable {
             transform = "\(cipher)/\(negotiated.hash)/\(negotiated.group), \(negotiated.authenticationMethod)"
             lifetimeSeconds = negotiated.lifetimeSeconds
         }
-        quickModes = sa.quickModes.count
+        counters = sa.counters
         if let schedule = sa.keys, let negotiated = sa.negotiated {
             keys = Phase1KeyMaterial(algorithm: negotiated.encryption, skeyid: schedule.skeyid, skeyidD: schedule.skeyidD, skeyidA: schedule.skeyidA,
                                      skeyidE: schedule.skeyidE, encryptionKey: schedule.encryptionKey, presharedKey: sa.presharedKey)

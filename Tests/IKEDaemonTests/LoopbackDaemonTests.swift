@@ -371,6 +371,11 @@ struct LoopbackDaemonTests {
         #expect(try b.adm(["get", "p1", words[2], words[4]]).standardOutput == byAddress)
         #expect(try b.adm(["get", "p1", "127.0.0.28", "127.0.0.29"]).standardOutput.contains("Could not find requested phase 1 SA."))
         #expect(try b.adm(["get", "p1", "0x1", "nonsense"]).standardOutput.contains("two cookies (0x…) or the local and remote addresses"))
+        // Per-SA counters: the pair keyed under it, then deleted.
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        _ = try b.adm(["del", "sa", "127.0.0.28"])
+        let counted = try b.adm(["get", "p1", "127.0.0.29", "127.0.0.28"]).standardOutput
+        #expect(counted.contains("STATS: IPsec SA pairs created 1, deleted 1") && counted.contains("ERRS:  RX decrypt 0, hash 0, other 0"))
         #expect(try a.adm(["del", "p1", "127.0.0.28", "127.0.0.29"]).standardOutput.contains("Successfully deleted selected phase 1 SA."))
         #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
     }

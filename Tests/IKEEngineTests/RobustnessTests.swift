@@ -139,7 +139,11 @@ struct RobustnessTests {
         Scenario.acquire(network)
         #expect(network.drive(maxSteps: 1000) { Scenario.keysAgree(network) })
         let engine = network.nodes[1].engine
-        let before = (engine.phase1Summaries, engine.ipsecSummaries.map(\.inboundSPI), network.nodes[1].kernel.installed.keys.sorted())
+        // The SA's error counters move (that is their point); everything else must not.
+        func withoutCounters(_ summaries: [Phase1Summary]) -> [Phase1Summary] {
+            summaries.map { var summary = $0; summary.counters = Phase1Counters(); return summary }
+        }
+        let before = (withoutCounters(engine.phase1Summaries), engine.ipsecSummaries.map(\.inboundSPI), network.nodes[1].kernel.installed.keys.sorted())
         let local = Endpoint(address: network.nodes[1].address, port: 500), remote = Endpoint(address: network.nodes[0].address, port: 500)
         let summary = try #require(engine.phase1Summaries.first)
         var generator = SeededGenerator(seed: 5)
@@ -164,12 +168,15 @@ struct RobustnessTests {
         // The same from a third address.
         let stranger = Endpoint(address: IPAddress("10.0.9.9")!, port: 500)
         for bytes in hostile { _ = engine.handle(.datagram(Datagram(bytes: bytes, local: local, remote: stranger)), at: network.now) }
-        let after = (engine.phase1Summaries, engine.ipsecSummaries.map(\.inboundSPI), network.nodes[1].kernel.installed.keys.sorted())
+        let after = (withoutCounters(engine.phase1Summaries), engine.ipsecSummaries.map(\.inboundSPI), network.nodes[1].kernel.installed.keys.sorted())
         #expect(after.0 == before.0 && after.1 == before.1 && after.2 == before.2)
+        let counters = try #require(engine.phase1Summaries.first?.counters)
+        #expect(counters.receiveDecryptErrors + counters.receiveHashErrors >= 100 && counters.ipsecSAsCreated == 1)
         #expect(engine.statistics.authenticationDropped >= 100 && engine.statistics.authenticationDropped + engine.statistics.unexpectedDropped >= 300)
         #expect(engine.statistics.malformedDropped >= 3)
         // And the SA still works: a new Quick Mode completes.
         Scenario.acquire(network)
         #expect(network.drive(maxSteps: 1000) { network.nodes[1].engine.statistics.quickModeCompleted == 2 })
+        #expect(engine.phase1Summaries.first?.counters.ipsecSAsCreated == 2)
     }
 }

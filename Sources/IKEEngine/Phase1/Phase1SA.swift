@@ -41,6 +41,7 @@ final class Phase1SA {
     var expires: EngineInstant?
 
     var negotiated: NegotiatedPhase1?
+    var counters = Phase1Counters()
     /// The initiator's SA payload body (SAi_b), hashed into HASH_I and HASH_R.
     var initiatorSABody: [UInt8] = []
     var ourKey: DHPrivateKey?

@@ -81,10 +81,12 @@ extension IKEEngine {
             payloads = try protection.open(message)
         } catch {
             statistics.authenticationDropped += 1
+            sa.counters.receiveDecryptErrors += 1
             return
         }
         guard case .hash(let hash)? = payloads.first?.content else {
             statistics.authenticationDropped += 1
+            sa.counters.receiveHashErrors += 1
             return
         }
         let rest = PayloadChain.encode(Array(payloads.dropFirst()))
@@ -94,6 +96,7 @@ extension IKEEngine {
             case (.initiator, .initiatorSentProposal):
                 guard constantTimeEquals(hash, keying.hash2(messageID: id, initiatorNonce: exchange.initiatorNonce, rest: rest)) else {
                     statistics.authenticationDropped += 1
+                    sa.counters.receiveHashErrors += 1
                     return
                 }
                 protection.accept(message)
@@ -104,6 +107,7 @@ extension IKEEngine {
             case (.responder, .responderSentProposal):
                 guard constantTimeEquals(hash, keying.hash3(messageID: id, initiatorNonce: exchange.initiatorNonce, responderNonce: exchange.responderNonce)) else {
                     statistics.authenticationDropped += 1
+                    sa.counters.receiveHashErrors += 1
                     return
                 }
                 protection.accept(message)
@@ -114,12 +118,14 @@ extension IKEEngine {
                 if exchange.commitRequested { sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .esp, type: .connected, spi: exchange.ourSPI.bigEndianBytes)))]) }
             default:
                 statistics.unexpectedDropped += 1
+                sa.counters.receiveOtherErrors += 1
             }
             return
         }
         // A new exchange: it must verify as a QM1 before any state is made for it.
         guard constantTimeEquals(hash, keying.hash1(messageID: id, rest: rest)) else {
             statistics.authenticationDropped += 1
+            sa.counters.receiveHashErrors += 1
             log(.warning, .phase2, "Quick Mode \(hex(id)) from \(sa.remote): HASH(1) does not verify")
             return
         }
@@ -349,6 +355,7 @@ extension IKEEngine {
         exchange.state = .done
         statistics.quickModeCompleted += 1
         statistics.ipsecSAsInstalled += 1
+        sa.counters.ipsecSAsCreated += 1
         log(.info, .phase2, "IPsec SA established with \(sa.remote): \(inbound.algorithmDescription) \(negotiated.mode.rawValue), SPIs in \(hex(exchange.ourSPI)) out \(hex(peerSPI)), \(hard) s, \(exchange.selector)")
         pruneQuickModes(sa)
     }
