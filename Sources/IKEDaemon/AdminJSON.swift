@@ -52,6 +52,7 @@ enum AdminJSON {
             ("phase1_attempted", pair(s.phase1AttemptedInitiator, s.phase1AttemptedResponder)),
             ("phase1_failed", pair(s.phase1FailedInitiator, s.phase1FailedResponder)),
             ("phase1_initiator_timeouts", number(s.phase1InitiatorTimeouts)),
+            ("phase1_failure_reasons", .object(Phase1FailureReason.allCases.compactMap { reason in s.phase1FailureReasons[reason].map { (reason.rawValue, number($0)) } })),
             ("quick_mode_completed", number(s.quickModeCompleted)), ("quick_mode_failed", number(s.quickModeFailed)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),

@@ -195,6 +195,12 @@ enum ControlCommands {
         return lines.joined(separator: "\n")
     }
 
+    /// `authentication failed 2, time-out 1` in the order of the reasons; `none` without failures.
+    static func failureReasons(_ s: EngineStatistics) -> String {
+        let counted = Phase1FailureReason.allCases.compactMap { reason in s.phase1FailureReasons[reason].map { "\(reason.rawValue) \($0)" } }
+        return counted.isEmpty ? "none" : counted.joined(separator: ", ")
+    }
+
     static func statistics(_ s: EngineStatistics) -> String {
         func pad(_ value: Int) -> String { String(repeating: " ", count: max(0, 10 - String(value).count)) + String(value) }
         return """
@@ -204,6 +210,7 @@ enum ControlCommands {
             Attempted: initiator: \(pad(s.phase1AttemptedInitiator))   responder: \(pad(s.phase1AttemptedResponder))
             Failed:    initiator: \(pad(s.phase1FailedInitiator))   responder: \(pad(s.phase1FailedResponder))
                        initiator fails include \(s.phase1InitiatorTimeouts) time-out(s)
+            Failure reasons: \(failureReasons(s))
             Quick Mode:  completed: \(pad(s.quickModeCompleted))   failed: \(pad(s.quickModeFailed))
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))

@@ -12,11 +12,11 @@ extension IKEEngine {
                 send(bytes, from: sa.local, to: sa.remote)
             case .giveUp:
                 if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
-                failPhase1(sa, "no answer after \(settings.retryLimit) retransmissions")
+                failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
                 continue
             }
             if !sa.isEstablished, sa.created.adding(seconds: settings.expireTimer) <= now {
-                failPhase1(sa, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
+                failPhase1(sa, .timeout, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
                 continue
             }
             if let expires = sa.expires, expires <= now {

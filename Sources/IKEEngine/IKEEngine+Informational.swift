@@ -10,7 +10,7 @@ extension IKEEngine {
         guard message.header.flags.contains(.encryption) else {
             // Before Phase 1 completes the peer can only refuse in the clear.
             if !sa.isEstablished, let notify = clearNotify(message) {
-                failPhase1(sa, "peer sent \(notify)")
+                failPhase1(sa, .peerRefused, "peer sent \(notify)")
             } else {
                 statistics.unexpectedDropped += 1
             }
@@ -30,7 +30,7 @@ extension IKEEngine {
                 // The responder answered MM5 with a notify under keys that are not ours: it could not
                 // read MM5, so the pre-shared keys differ. Before Phase 1 completes notifies are
                 // unauthenticated anyway (as the cleartext ones we already obey).
-                failPhase1(sa, "authentication failed: the responder's notification does not verify (the pre-shared keys differ)")
+                failPhase1(sa, .authentication, "authentication failed: the responder's notification does not verify (the pre-shared keys differ)")
                 return
             }
             log(.warning, .operational, "dropped an informational from \(sa.remote) that does not verify")

@@ -10,6 +10,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var phase1FailedResponder = 0
     /// Initiator failures that were time-outs (no answer).
     public var phase1InitiatorTimeouts = 0
+    /// Failures of either role by reason.
+    public var phase1FailureReasons: [Phase1FailureReason: Int] = [:]
     public var quickModeCompleted = 0
     public var quickModeFailed = 0
     public var ipsecSAsInstalled = 0
@@ -23,4 +25,9 @@ public struct EngineStatistics: Sendable, Equatable {
     public var retransmissions = 0
 
     public init() {}
+
+    mutating func countPhase1Failure(initiator: Bool, _ reason: Phase1FailureReason) {
+        if initiator { phase1FailedInitiator += 1 } else { phase1FailedResponder += 1 }
+        phase1FailureReasons[reason, default: 0] += 1
+    }
 }

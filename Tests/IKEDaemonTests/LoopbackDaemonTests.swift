@@ -137,8 +137,10 @@ struct LoopbackDaemonTests {
         _ = try good.adm(["initiate", "127.0.0.4", "127.0.0.3"])
         #expect(try good.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
         let serverStats = try server.wait(for: ["get", "stats"]) { $0.contains("Failed:    initiator:          0   responder:          1") }
-        #expect(serverStats.contains("responder:          1"))
-        #expect(try bad.wait(for: ["get", "stats"]) { $0.contains("Failed:    initiator:          1") }.contains("Failed:    initiator:          1"))
+        #expect(serverStats.contains("responder:          1") && serverStats.contains("Failure reasons: authentication failed 1"))
+        let badStats = try bad.wait(for: ["get", "stats"]) { $0.contains("Failed:    initiator:          1") }
+        #expect(badStats.contains("Failed:    initiator:          1") && badStats.contains("Failure reasons: refused by the peer 1"), "\(badStats)")
+        #expect(try good.adm(["get", "stats"]).standardOutput.contains("Failure reasons: none"))
         #expect(try bad.adm(["dump", "sa"]).standardOutput.contains("IPsec SAs (0)"))
     }
 

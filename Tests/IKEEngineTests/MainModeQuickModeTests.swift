@@ -87,6 +87,8 @@ struct MainModeQuickModeTests {
         Scenario.acquire(network)
         #expect(network.drive(maxSteps: 1000) { network.nodes[0].engine.statistics.phase1FailedInitiator == 1 })
         #expect(network.nodes[1].engine.statistics.phase1FailedResponder == 1)
+        #expect(network.nodes[0].engine.statistics.phase1FailureReasons == [.peerRefused: 1])
+        #expect(network.nodes[1].engine.statistics.phase1FailureReasons == [.noProposal: 1])
         #expect(network.nodes[0].logs.contains { $0.message.contains("NO-PROPOSAL-CHOSEN") })
         #expect(network.nodes[0].engine.phase1Summaries.isEmpty && network.nodes[1].engine.phase1Summaries.isEmpty)
         // A retransmitted offer is answered with the same refusal and counted once.

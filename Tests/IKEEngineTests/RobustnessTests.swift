@@ -64,7 +64,7 @@ struct RobustnessTests {
         network.inject(.acquire(AcquireRequest(localAddress: IPAddress("10.0.0.1")!, remoteAddress: IPAddress("10.0.0.9")!)), into: 0)
         #expect(network.drive(maxSteps: 100) { network.nodes[0].engine.statistics.phase1FailedInitiator == 1 })
         let statistics = network.nodes[0].engine.statistics
-        #expect(statistics.retransmissions == 5 && statistics.phase1InitiatorTimeouts == 1)
+        #expect(statistics.retransmissions == 5 && statistics.phase1InitiatorTimeouts == 1 && statistics.phase1FailureReasons == [.timeout: 1])
         // 0.5 + 1 + 2 + 4 + 8 + 8 (retry_timer_max 8): given up at 23.5 s.
         #expect(abs(network.now.seconds(since: .zero) - 23.5) < 0.01)
         #expect(network.nodes[0].engine.nextDeadline() == nil)

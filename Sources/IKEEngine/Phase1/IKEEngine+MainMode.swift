@@ -46,25 +46,25 @@ extension IKEEngine {
     func respondToMainMode1(_ message: ISAKMPMessage, _ datagram: Datagram) {
         statistics.phase1AttemptedResponder += 1
         guard let saPayload = message.first(.securityAssociation), case .securityAssociation(let offer) = saPayload.content else {
-            statistics.phase1FailedResponder += 1
+            statistics.countPhase1Failure(initiator: false, .malformed)
             statistics.malformedDropped += 1
             return
         }
         guard let rule = settings.rules.rule(local: datagram.local.address, remote: datagram.remote.address) else {
-            statistics.phase1FailedResponder += 1
+            statistics.countPhase1Failure(initiator: false, .noRule)
             log(.warning, .policy, "no ike.config rule for \(datagram.local.address) <- \(datagram.remote.address); refusing Main Mode")
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
         let acceptable = settings.configuration.transforms(for: rule)
         guard let (chosen, negotiated) = Phase1Proposal.select(from: offer, acceptable: acceptable, ourLifetime: settings.phase1Lifetime) else {
-            statistics.phase1FailedResponder += 1
+            statistics.countPhase1Failure(initiator: false, .noProposal)
             log(.warning, .proposal, "no acceptable Phase 1 transform from \(datagram.remote) for rule \"\(rule.label)\"")
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
         guard negotiated.authenticationMethod == .preSharedKey else {
-            statistics.phase1FailedResponder += 1
+            statistics.countPhase1Failure(initiator: false, .noProposal)
             log(.warning, .phase1, "\(negotiated.authenticationMethod) authentication is not implemented yet")
             refuseMainMode(.noProposalChosen, message, datagram)
             return
@@ -112,7 +112,7 @@ extension IKEEngine {
 
     private func initiatorReceivedSA(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
         if let notify = clearNotify(message) {
-            failPhase1(sa, "peer refused Main Mode: \(notify)")
+            failPhase1(sa, .peerRefused, "peer refused Main Mode: \(notify)")
             return
         }
         guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content,
@@ -121,7 +121,7 @@ extension IKEEngine {
               settings.configuration.transforms(for: sa.rule).contains(where: { Phase1Proposal.allows($0, negotiated) })
         else {
             // A responder may only pick one of our transforms (RFC 2408 §4.2).
-            failPhase1(sa, "responder chose a transform we did not offer")
+            failPhase1(sa, .noProposal, "responder chose a transform we did not offer")
             return
         }
         sa.negotiated = negotiated
@@ -160,7 +160,7 @@ extension IKEEngine {
             return
         }
         guard let psk = presharedKey(for: sa) else {
-            failPhase1(sa, "no pre-shared key for \(sa.local.address) -> \(sa.remote.address) in ike.preshared")
+            failPhase1(sa, .missingKey, "no pre-shared key for \(sa.local.address) -> \(sa.remote.address) in ike.preshared")
             return
         }
         sa.presharedKey = psk
@@ -182,7 +182,7 @@ extension IKEEngine {
             return
         }
         guard let psk = presharedKey(for: sa) else {
-            failPhase1(sa, "no pre-shared key for \(sa.remote.address) in ike.preshared")
+            failPhase1(sa, .missingKey, "no pre-shared key for \(sa.remote.address) in ike.preshared")
             sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
             return
         }
@@ -203,7 +203,7 @@ extension IKEEngine {
         case .failed(let error):
             if sa.state == .initiatorComputing || sa.state == .responderComputing {
                 if sa.role == .responder { sendClearNotify(.invalidKeyInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote) }
-                failPhase1(sa, "Diffie-Hellman failed: \(error)")
+                failPhase1(sa, .localError, "Diffie-Hellman failed: \(error)")
             }
         case .key(let key):
             guard key.group == sa.keyGroupRequested else { return } // superseded by a request for another group
@@ -234,7 +234,7 @@ extension IKEEngine {
                 ivs: IVChain(digest: keys.digest, blockSize: cipher.blockSize, initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic))
             return true
         } catch {
-            failPhase1(sa, "key derivation failed: \(error)")
+            failPhase1(sa, .localError, "key derivation failed: \(error)")
             return false
         }
     }
@@ -276,7 +276,7 @@ extension IKEEngine {
             // differ (a corrupted datagram would have failed the UDP checksum).
             statistics.authenticationDropped += 1
             sendClearNotify(.payloadMalformed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
-            failPhase1(sa, "MM5 from \(sa.remote) does not decrypt to payloads: the pre-shared keys differ (\(error))")
+            failPhase1(sa, .authentication, "MM5 from \(sa.remote) does not decrypt to payloads: the pre-shared keys differ (\(error))")
             return
         }
         guard let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content else {
@@ -287,12 +287,12 @@ extension IKEEngine {
         guard constantTimeEquals(hash, expected) else {
             statistics.authenticationDropped += 1
             sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
-            failPhase1(sa, "HASH_I from \(sa.remote) does not verify: the pre-shared keys differ")
+            failPhase1(sa, .authentication, "HASH_I from \(sa.remote) does not verify: the pre-shared keys differ")
             return
         }
         guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
             sendClearNotify(.invalidIDInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote)
-            failPhase1(sa, "the peer's identity does not match its address \(sa.remote.address)")
+            failPhase1(sa, .identity, "the peer's identity does not match its address \(sa.remote.address)")
             return
         }
         protection.accept(message)
@@ -309,7 +309,7 @@ extension IKEEngine {
 
     private func initiatorReceivedAuth(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
         if let notify = clearNotify(message) {
-            failPhase1(sa, "peer refused authentication: \(notify)")
+            failPhase1(sa, .peerRefused, "peer refused authentication: \(notify)")
             return
         }
         guard var protection = sa.protection, let keys = sa.keys else { return }
@@ -323,11 +323,11 @@ extension IKEEngine {
         guard constantTimeEquals(hash, expected) else {
             statistics.authenticationDropped += 1
             // An initiator that cannot authenticate the responder deletes rather than notifies (STYLE §3.6).
-            failPhase1(sa, "HASH_R from \(sa.remote) does not verify: the pre-shared keys differ")
+            failPhase1(sa, .authentication, "HASH_R from \(sa.remote) does not verify: the pre-shared keys differ")
             return
         }
         guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
-            failPhase1(sa, "the responder's identity does not match its address \(sa.remote.address)")
+            failPhase1(sa, .identity, "the responder's identity does not match its address \(sa.remote.address)")
             return
         }
         protection.accept(message)
@@ -407,13 +407,9 @@ extension IKEEngine {
         return "\(cipher)/\(negotiated.hash)/\(negotiated.group), \(negotiated.lifetimeSeconds) s"
     }
 
-    func failPhase1(_ sa: Phase1SA, _ reason: String) {
+    func failPhase1(_ sa: Phase1SA, _ kind: Phase1FailureReason, _ reason: String) {
         guard sa.state != .dead else { return }
-        if sa.role == .initiator {
-            statistics.phase1FailedInitiator += 1
-        } else {
-            statistics.phase1FailedResponder += 1
-        }
+        statistics.countPhase1Failure(initiator: sa.role == .initiator, kind)
         log(.warning, .phase1, "Phase 1 with \(sa.remote) failed: \(reason)")
         removePhase1(sa)
     }
