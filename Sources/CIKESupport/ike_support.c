@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -204,6 +206,31 @@ long ike_peer_uid(int fd) {
     socklen_t length = sizeof(credentials);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0) return -1;
     return (long)credentials.uid;
+}
+
+int ike_peer_in_group(int fd, unsigned int group) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0) return 0;
+    if (credentials.gid == group) return 1;
+    /* Supplementary groups come from the user database, as login would have set them. */
+    struct passwd entry, *found = NULL;
+    char buffer[4096];
+    if (getpwuid_r(credentials.uid, &entry, buffer, sizeof(buffer), &found) != 0 || found == NULL) return 0;
+    gid_t groups[256];
+    int count = 256;
+    if (getgrouplist(found->pw_name, found->pw_gid, groups, &count) < 0) return 0;
+    for (int index = 0; index < count; index++) {
+        if (groups[index] == group) return 1;
+    }
+    return 0;
+}
+
+int ike_group_id(const char *name) {
+    struct group entry, *found = NULL;
+    char buffer[4096];
+    if (getgrnam_r(name, &entry, buffer, sizeof(buffer), &found) != 0 || found == NULL) return -1;
+    return (int)found->gr_gid;
 }
 
 int ike_accept(int fd) {

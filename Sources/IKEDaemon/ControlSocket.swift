@@ -5,7 +5,8 @@ import Glibc
 
 /// The control channel between ikeadm and the daemon (the Solaris door's successor, spec §11): a Unix
 /// stream socket, mode 0600, each request and answer one frame of a 4-byte big-endian length and UTF-8
-/// text. Only root or the daemon's own user may connect (checked with SO_PEERCRED).
+/// text. Only root, the daemon's own user, or members of a configured group may connect (checked with
+/// SO_PEERCRED).
 public enum ControlSocket {
     /// Largest request accepted; larger ones are refused without reading them.
     static let maximumRequest = 64 * 1024
@@ -24,8 +25,9 @@ public enum ControlSocket {
         return (address, socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1))
     }
 
-    /// A listening socket at `path` (an old socket file there is replaced).
-    static func listen(at path: String) throws(DaemonError) -> Int32 {
+    /// A listening socket at `path` (an old socket file there is replaced): mode 0600, or 0660 owned
+    /// by `group` when one is configured.
+    static func listen(at path: String, group: UInt32? = nil) throws(DaemonError) -> Int32 {
         var (address, length) = try address(path)
         // Under a root prefix /var/run may not exist yet.
         var directory = ""
@@ -37,7 +39,8 @@ public enum ControlSocket {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("control socket: \(String(cString: strerror(errno)))") }
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0, chmod(path, 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
+        let permitted = group.map { chown(path, uid_t.max, $0) == 0 && chmod(path, 0o660) == 0 } ?? (chmod(path, 0o600) == 0)
+        guard bound == 0, permitted, Glibc.listen(fd, 16) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
             throw DaemonError("control socket \(path): \(message)")
@@ -45,10 +48,18 @@ public enum ControlSocket {
         return fd
     }
 
-    /// Whether the peer of a connected socket is root or our own user.
-    static func peerIsAuthorized(_ fd: Int32) -> Bool {
+    /// A group given by number or name.
+    public static func groupID(_ text: String) -> UInt32? {
+        if let number = UInt32(text) { return number }
+        let id = ike_group_id(text)
+        return id >= 0 ? UInt32(id) : nil
+    }
+
+    /// Whether the peer of a connected socket is root, our own user, or a member of the control group.
+    static func peerIsAuthorized(_ fd: Int32, group: UInt32? = nil) -> Bool {
         let uid = ike_peer_uid(fd)
-        return uid == 0 || (uid >= 0 && uid_t(uid) == geteuid())
+        if uid == 0 || (uid >= 0 && uid_t(uid) == geteuid()) { return true }
+        return group.map { ike_peer_in_group(fd, $0) == 1 } ?? false
     }
 
     /// Writes one frame.

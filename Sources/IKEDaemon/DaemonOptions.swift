@@ -15,6 +15,8 @@ public struct DaemonOptions: Sendable {
     public var peerPort: UInt16
     /// The control socket ikeadm talks to.
     public var controlPath: String
+    /// A group whose members may use ikeadm besides root (the socket becomes 0660 in that group).
+    public var controlGroup: UInt32?
     /// Log every category (in.iked -d).
     public var debug: Bool
     /// Categories whose informational messages are logged (warnings and errors always are).

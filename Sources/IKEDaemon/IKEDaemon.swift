@@ -67,7 +67,7 @@ public final class IKEDaemon: @unchecked Sendable {
                 throw error
             }
         }
-        controlFD = try ControlSocket.listen(at: options.controlPath)
+        controlFD = try ControlSocket.listen(at: options.controlPath, group: options.controlGroup)
         if options.handleSignals { _ = ike_signals_to_pipe(wakeWrite) }
         logger.info("in.iked listening on \(sockets.map(\.local.description).joined(separator: ", ")), control \(options.controlPath), kernel \(kernel.name)")
     }
@@ -196,8 +196,8 @@ public final class IKEDaemon: @unchecked Sendable {
         let fd = ike_accept(controlFD)
         guard fd >= 0 else { return }
         let client = ControlConnection(fd: fd, deadline: MonotonicClock.now() + Self.controlClientNanoseconds)
-        if !ControlSocket.peerIsAuthorized(fd) {
-            client.answer("ERROR permission denied: the control socket is for root and the daemon's user")
+        if !ControlSocket.peerIsAuthorized(fd, group: options.controlGroup) {
+            client.answer("ERROR permission denied: the control socket is for root, the daemon's user and the control group")
         } else if controlClients.count >= Self.maximumControlClients {
             client.answer("ERROR busy: \(Self.maximumControlClients) ikeadm clients are being served")
         }

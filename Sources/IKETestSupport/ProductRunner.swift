@@ -33,6 +33,11 @@ public enum ProductRunner {
 
     public static func run(_ product: String, _ arguments: [String], input: String? = nil) throws -> Result {
         guard let path = path(of: product) else { throw NotBuilt(product: product) }
+        return try runExecutable(path, arguments, input: input)
+    }
+
+    /// Runs any program (a system tool wrapping a product, such as setpriv) the same way.
+    public static func runExecutable(_ path: String, _ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

@@ -61,6 +61,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Control socket for ikeadm (default <root>/var/run/ike_door).", valueName: "path"))
     var control: String?
 
+    @Option(name: .long, help: ArgumentHelp("Group (name or number) whose members may use ikeadm; the socket becomes 0660 in it.", valueName: "group"))
+    var controlGroup: String?
+
     @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
     var demo = false
 
@@ -111,6 +114,13 @@ struct InIked: ParsableCommand {
         }
         var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
         options.logFile = logFile
+        if let controlGroup {
+            guard let id = ControlSocket.groupID(controlGroup) else {
+                print("in.iked: --control-group: no group '\(controlGroup)'")
+                throw ExitCode(1)
+            }
+            options.controlGroup = id
+        }
         if let debugLevel, let categories = DebugCategories(parsing: debugLevel) { options.debugCategories = categories }
         if let privilege, let level = PrivilegeLevel(parsing: privilege) { options.privilege = level }
         do {

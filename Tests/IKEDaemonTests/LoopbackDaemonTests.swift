@@ -449,6 +449,28 @@ struct LoopbackDaemonTests {
         #expect(try a.adm(["get", "debug"]).standardOutput.contains("Debug log file: \(log)"))
     }
 
+    @Test("--control-group lets the group's members use ikeadm and nobody else (needs root to switch users; a failure in CI without it)")
+    func controlGroup() throws {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("control group test needs root and setpriv in CI") }
+            return
+        }
+        let daemon = try Daemon(address: "127.0.0.36", peer: "127.0.0.37", port: Self.freePort(), extra: ["--control-group", "nogroup"])
+        let door = daemon.root + "/var/run/ike_door"
+        let attributes = try FileManager.default.attributesOfItem(atPath: door)
+        #expect(attributes[.posixPermissions] as? Int == 0o660 && attributes[.groupOwnerAccountID] as? Int == 65534)
+        // The scratch directory must be reachable for the other users.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.root)
+        let ikeadm = try #require(ProductRunner.path(of: "ikeadm"))
+        func run(as user: String, group: String) throws -> ProductRunner.Result {
+            try ProductRunner.runExecutable("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(group)", "--clear-groups", ikeadm, "--door", door, "get", "priv"])
+        }
+        let member = try run(as: "nobody", group: "nogroup")
+        #expect(member.status == 0 && member.standardOutput.contains("Current privilege level is 0x0"), "\(member.standardOutput)")
+        let stranger = try run(as: "daemon", group: "daemon")
+        #expect(stranger.status == 1 && !stranger.standardOutput.contains("Current privilege level"))
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])

@@ -33,6 +33,12 @@ int ike_signals_to_pipe(int fd);
 /* The uid of the process at the other end of a Unix socket, or -1. */
 long ike_peer_uid(int fd);
 
+/* Whether the process at the other end of a Unix socket is in the group (primary or supplementary). */
+int ike_peer_in_group(int fd, unsigned int group);
+
+/* The id of a group by name, or -1. */
+int ike_group_id(const char *name);
+
 /* accept4 with close-on-exec and non-blocking (the loop serves clients as they are ready); returns the fd or -errno. */
 int ike_accept(int fd);
 
