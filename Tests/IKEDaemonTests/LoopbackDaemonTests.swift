@@ -471,6 +471,18 @@ struct LoopbackDaemonTests {
         #expect(stranger.status == 1 && !stranger.standardOutput.contains("Current privilege level"))
     }
 
+    @Test("get p1 and del p1 take host names; every address pair of one family is tried")
+    func phase1ByHostName() throws {
+        let (a, _) = try Self.establishedPair("127.0.0.1", "127.0.0.38")
+        // localhost is 127.0.0.1 and usually ::1: the IPv6 pair finds nothing, the IPv4 pair the SA.
+        #expect(try a.adm(["get", "p1", "localhost", "127.0.0.38"]).standardOutput.hasPrefix("IKESA: I: 0x"))
+        let none = try a.adm(["get", "p1", "localhost", "localhost"])
+        #expect(none.status == 1 && none.standardOutput.contains("Could not find requested phase 1 SA."))
+        #expect(try a.adm(["get", "p1", "no-such-host.invalid", "127.0.0.38"]).standardOutput.contains("cannot resolve"))
+        #expect(try a.adm(["del", "p1", "localhost", "127.0.0.38"]).standardOutput.contains("Successfully deleted selected phase 1 SA."))
+        #expect(try a.adm(["dump", "p1"]).standardOutput.contains("phase 1 SAs (0)"))
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])

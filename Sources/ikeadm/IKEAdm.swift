@@ -70,7 +70,7 @@ struct IKEAdm: ParsableCommand {
 
     /// Runs one command; prints its answer; false on error. `line` is the typed line in interactive
     /// mode, whose quoting survives (the shell has removed it from command-line words).
-    func perform(_ words: [String], line: String? = nil, socket path: String) -> Bool {
+    func perform(_ words: [String], line: String? = nil, socket path: String, quiet: Bool = false) -> Bool {
         switch words {
         case ["help"]:
             print(Self.helpText)
@@ -80,6 +80,19 @@ struct IKEAdm: ParsableCommand {
             return false
         default:
             break
+        }
+        if words.count == 4, words[0] == "get" || words[0] == "del", words[1] == "p1", !words[2].hasPrefix("0x") {
+            let pairs = HostAddresses.pairs(local: HostAddresses.resolve(words[2]), remote: HostAddresses.resolve(words[3]))
+            if pairs.count != 1 || pairs[0] != (words[2], words[3]) {
+                guard !pairs.isEmpty else {
+                    print("ikeadm: cannot resolve \(words[2]) and \(words[3]) to addresses of one family")
+                    return false
+                }
+                // Each pair is asked on its own; only pairs with an SA answer.
+                let found = pairs.filter { perform([words[0], "p1", $0.0, $0.1], socket: path, quiet: true) }
+                if found.isEmpty { print("ikeadm: Could not find requested phase 1 SA.") }
+                return !found.isEmpty
+            }
         }
         // Typed lines go as typed (a rule label may hold several blanks); shell words are joined.
         var request = line?.trimmingCharacters(in: .whitespaces) ?? words.joined(separator: " ")
@@ -112,7 +125,7 @@ struct IKEAdm: ParsableCommand {
         }
         guard answer.hasPrefix("OK") else {
             let message = answer.hasPrefix("ERROR ") ? String(answer.dropFirst(6)) : answer
-            print(json ? message : "ikeadm: \(message)")
+            if !quiet { print(json ? message : "ikeadm: \(message)") }
             return false
         }
         var body = String(answer.dropFirst(2).drop { $0 == "\n" })
