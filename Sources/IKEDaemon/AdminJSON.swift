@@ -109,6 +109,15 @@ enum AdminJSON {
         return .object(pairs)
     }
 
+    static func defaults(_ configuration: IKEConfiguration) -> Field {
+        .array(AdminText.defaultRows(configuration).map { row in
+            .object([
+                ("token", .string(row.token)), ("source", .string(row.configured ? "config" : "default")),
+                ("value", .number(row.value)), ("unit", .string(row.unit)), ("description", .string(row.description)),
+            ])
+        })
+    }
+
     static func keyTable(_ summaries: [Phase1Summary]) -> Field {
         .array(summaries.compactMap { sa in
             sa.keys.map { keys in

@@ -56,37 +56,57 @@ enum AdminText {
         "Current privilege level is \(hex(level.rawValue)), \(level.description) enabled"
     }
 
-    /// `get defaults`: token (or `-` when not tunable), source, value, unit, description.
-    static func defaults(_ configuration: IKEConfiguration) -> String {
+    /// One row of `get defaults`.
+    struct DefaultRow {
+        /// The ike.config token, or `-` when the value is not tunable.
+        var token: String
+        var configured: Bool
+        var value: Int64
+        var unit: String
+        var description: String
+    }
+
+    /// Every built-in default and tunable with its live value.
+    static func defaultRows(_ configuration: IKEConfiguration) -> [DefaultRow] {
         let globals = configuration.globals
         let phase2 = configuration.effectiveGlobalPhase2
-        func row(_ token: String, configured: Bool, _ value: String, _ unit: String, _ description: String) -> String {
-            func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
-            let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
-            return pad(token, 18) + pad(configured ? "config" : "default", 10) + padded + " " + pad(unit, 10) + description
+        func row<N: BinaryInteger>(_ token: String, configured: Bool, _ value: N, _ unit: String, _ description: String) -> DefaultRow {
+            DefaultRow(token: token, configured: configured, value: Int64(clamping: value), unit: unit, description: description)
         }
-        return ([
-            "Global defaults. Some values can be overridden in the ike.config file (token, source, value, unit, description):",
-            "",
-            row("p1_lifetime_secs", configured: globals.phase1LifetimeSeconds != nil, "\(globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds)", "seconds", "phase 1 lifetime"),
-            row("-", configured: false, "\(IKEDefaults.minimumPhase1LifetimeSeconds)", "seconds", "minimum phase 1 lifetime"),
-            row("p1_nonce_len", configured: globals.phase1NonceLength != nil, "\(globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength)", "bytes", "phase 1 nonce length"),
-            row("p2_lifetime_secs", configured: globals.phase2.lifetimeSeconds != nil, "\(phase2.lifetimeSeconds ?? 0)", "seconds", "phase 2 lifetime"),
-            row("p2_softlife_secs", configured: globals.phase2.softLifetimeSeconds != nil, "\(phase2.softLifetimeSeconds ?? 0)", "seconds", "phase 2 soft lifetime"),
-            row("p2_idletime_secs", configured: globals.phase2.idleTimeSeconds != nil, "\(phase2.idleTimeSeconds ?? 0)", "seconds", "phase 2 idle time"),
-            row("p2_lifetime_kb", configured: globals.phase2.lifetimeKilobytes != nil, "\(phase2.lifetimeKilobytes ?? 0)", "kilobytes", "phase 2 lifetime (0: none)"),
-            row("p2_softlife_kb", configured: globals.phase2.softLifetimeKilobytes != nil, "\(phase2.softLifetimeKilobytes ?? 0)", "kilobytes", "phase 2 soft lifetime"),
-            row("-", configured: false, "\(IKEDefaults.minimumPhase2LifetimeSeconds)", "seconds", "minimum phase 2 lifetime"),
-            row("-", configured: false, "\(IKEDefaults.maximumPhase2LifetimeSeconds)", "seconds", "maximum phase 2 lifetime"),
-            row("-", configured: false, "\(IKEDefaults.minimumPhase2LifetimeKilobytes)", "kilobytes", "minimum phase 2 byte lifetime"),
-            row("p2_nonce_len", configured: globals.phase2NonceLength != nil, "\(globals.phase2NonceLength ?? IKEDefaults.phase2NonceLength)", "bytes", "phase 2 nonce length"),
-            row("p2_pfs", configured: globals.phase2.pfsGroup != nil, "\(globals.phase2.pfsGroup?.rawValue ?? 0)", "group", "phase 2 PFS group (0: none)"),
-            row("expire_timer", configured: globals.expireTimer != nil, "\(globals.expireTimer ?? IKEDefaults.expireTimer)", "seconds", "unfinished phase 1 expiry"),
-            row("retry_limit", configured: globals.retryLimit != nil, "\(globals.retryLimit ?? IKEDefaults.retryLimit)", "count", "retransmissions"),
-            row("retry_timer_init", configured: globals.retryTimerInitial != nil, "\(Int(((globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial) * 1000).rounded()))", "ms", "first retransmit interval"),
-            row("retry_timer_max", configured: globals.retryTimerMaximum != nil, "\(Int(((globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum) * 1000).rounded()))", "ms", "longest retransmit interval"),
-            row("-", configured: false, "500", "port", "IKE port"),
-            row("-", configured: false, "4500", "port", "NAT-T port"),
-        ]).joined(separator: "\n")
+        func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+        return [
+            row("p1_lifetime_secs", configured: globals.phase1LifetimeSeconds != nil, globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds, "seconds", "phase 1 lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase1LifetimeSeconds, "seconds", "minimum phase 1 lifetime"),
+            row("p1_nonce_len", configured: globals.phase1NonceLength != nil, globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength, "bytes", "phase 1 nonce length"),
+            row("p2_lifetime_secs", configured: globals.phase2.lifetimeSeconds != nil, phase2.lifetimeSeconds ?? 0, "seconds", "phase 2 lifetime"),
+            row("p2_softlife_secs", configured: globals.phase2.softLifetimeSeconds != nil, phase2.softLifetimeSeconds ?? 0, "seconds", "phase 2 soft lifetime"),
+            row("p2_idletime_secs", configured: globals.phase2.idleTimeSeconds != nil, phase2.idleTimeSeconds ?? 0, "seconds", "phase 2 idle time"),
+            row("p2_lifetime_kb", configured: globals.phase2.lifetimeKilobytes != nil, phase2.lifetimeKilobytes ?? 0, "kilobytes", "phase 2 lifetime (0: none)"),
+            row("p2_softlife_kb", configured: globals.phase2.softLifetimeKilobytes != nil, phase2.softLifetimeKilobytes ?? 0, "kilobytes", "phase 2 soft lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeSeconds, "seconds", "minimum phase 2 lifetime"),
+            row("-", configured: false, IKEDefaults.maximumPhase2LifetimeSeconds, "seconds", "maximum phase 2 lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeKilobytes, "kilobytes", "minimum phase 2 byte lifetime"),
+            row("p2_nonce_len", configured: globals.phase2NonceLength != nil, globals.phase2NonceLength ?? IKEDefaults.phase2NonceLength, "bytes", "phase 2 nonce length"),
+            row("p2_pfs", configured: globals.phase2.pfsGroup != nil, globals.phase2.pfsGroup?.rawValue ?? 0, "group", "phase 2 PFS group (0: none)"),
+            row("expire_timer", configured: globals.expireTimer != nil, globals.expireTimer ?? IKEDefaults.expireTimer, "seconds", "unfinished phase 1 expiry"),
+            row("retry_limit", configured: globals.retryLimit != nil, globals.retryLimit ?? IKEDefaults.retryLimit, "count", "retransmissions"),
+            row("retry_timer_init", configured: globals.retryTimerInitial != nil, milliseconds(globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial), "ms", "first retransmit interval"),
+            row("retry_timer_max", configured: globals.retryTimerMaximum != nil, milliseconds(globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum), "ms", "longest retransmit interval"),
+            row("-", configured: false, 500, "port", "IKE port"),
+            row("-", configured: false, 4500, "port", "NAT-T port"),
+        ]
+    }
+
+    /// `get defaults`: token (or `-` when not tunable), source, value, unit, description, in the
+    /// Solaris `%-18s%-10s%11u %-10s%-26s` layout.
+    static func defaults(_ configuration: IKEConfiguration) -> String {
+        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+        let rows = defaultRows(configuration).map { row -> String in
+            let value = String(row.value)
+            let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
+            return pad(row.token, 18) + pad(row.configured ? "config" : "default", 10) + padded + " " + pad(row.unit, 10) + row.description
+        }
+        return (["Global defaults. Some values can be overridden in the ike.config file (token, source, value, unit, description):", ""] + rows)
+            .joined(separator: "\n")
     }
 }

@@ -253,6 +253,7 @@ public final class IKEDaemon: @unchecked Sendable {
         case .getPreshared(let selector):
             return .array(engine.settings.presharedKeys.entries.filter(selector.matches).prefix(1).map { AdminJSON.preshared($0, showKey: keymat) })
         case .dumpKeys: return AdminJSON.keyTable(engine.phase1Summaries)
+        case .getDefaults: return AdminJSON.defaults(configuration)
         default: return nil
         }
     }

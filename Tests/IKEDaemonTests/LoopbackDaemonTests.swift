@@ -234,6 +234,13 @@ struct LoopbackDaemonTests {
         #expect(defaults.contains("p1_lifetime_secs  default          3600 seconds   phase 1 lifetime"))
         #expect(defaults.contains("retry_timer_init  config            200 ms        first retransmit interval"))
         #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
+        // --json: the same rows as a table.
+        let json = try daemon.adm(["--json", "get", "defaults"]).standardOutput
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let rows = try #require(document["data"] as? [[String: Any]])
+        #expect(rows.count == defaults.split(separator: "\n").count - 1) // all but the header line
+        let retry = try #require(rows.first { $0["token"] as? String == "retry_timer_init" })
+        #expect(retry["source"] as? String == "config" && retry["value"] as? Int == 200 && retry["unit"] as? String == "ms")
     }
 
     @Test("rules and preshared keys: dumps in the Solaris layout, keys only at keymat, nothing at base")
