@@ -19,5 +19,9 @@
 
 /* Macros that do not import into Swift. */
 static inline int ike_BN_num_bytes(const BIGNUM *bn) { return BN_num_bytes(bn); }
+/* A distinguished name in forward order, "C=US, O=Example, CN=host", as Solaris prints DNs. */
+static inline unsigned long ike_dn_print_flags(void) {
+    return (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
+}
 
 #endif

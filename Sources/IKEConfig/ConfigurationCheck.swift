@@ -4,12 +4,17 @@ public struct ConfigurationPaths: Sendable, Equatable {
     public var config: String
     public var preshared: String
     public var policy: String
+    /// The certificate store (ikecert certdb) and the private keys paired with it by file name (certlocal).
+    public var publicKeys: String
+    public var privateKeys: String
 
     public init(root: String = "", config: String? = nil, preshared: String? = nil, policy: String? = nil) {
         let prefix = root.hasSuffix("/") ? String(root.dropLast()) : root
         self.config = config ?? prefix + "/etc/inet/ike/config"
         self.preshared = preshared ?? prefix + "/etc/inet/secret/ike.preshared"
         self.policy = policy ?? prefix + "/etc/inet/ipsecinit.conf"
+        self.publicKeys = prefix + "/etc/inet/ike/publickeys"
+        self.privateKeys = prefix + "/etc/inet/secret/ike.privatekeys"
     }
 }
 

@@ -118,6 +118,13 @@ enum AdminJSON {
         })
     }
 
+    static func certificate(_ entry: CertificateCache.Entry) -> Field {
+        .object([
+            ("id", number(entry.id)), ("subject", .string(entry.certificate.subject)), ("issuer", .string(entry.certificate.issuer)),
+            ("trusted", .bool(entry.trusted)), ("private_key", .bool(entry.hasPrivateKey)), ("file", .string(entry.file)),
+        ])
+    }
+
     static func keyTable(_ summaries: [Phase1Summary]) -> Field {
         .array(summaries.compactMap { sa in
             sa.keys.map { keys in

@@ -7,6 +7,8 @@ enum ControlCommands {
     enum Command: Equatable {
         case dumpPhase1
         case dumpKeys
+        case dumpCertificateCache
+        case flushCertificateCache
         case dumpSAs
         case getStatistics
         case initiate(IPAddress, IPAddress)
@@ -60,6 +62,8 @@ enum ControlCommands {
         case ["dump", "p1"]: return .success(.dumpPhase1)
         case ["dump", "sa"]: return .success(.dumpSAs)
         case ["dump", "keys"]: return .success(.dumpKeys)
+        case ["dump", "certcache"]: return .success(.dumpCertificateCache)
+        case ["flush", "certcache"]: return .success(.flushCertificateCache)
         case ["get", "stats"]: return .success(.getStatistics)
         case ["get", "debug"]: return .success(.getDebug)
         case ["get", "priv"]: return .success(.getPrivilege)
@@ -164,6 +168,19 @@ enum ControlCommands {
             lines.append(keyLine("Encryption key", keys.encryptionKey))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `dump certcache`: one block per certificate of the store.
+    static func certificateCache(_ cache: CertificateCache) -> String {
+        let blocks = cache.entries.map { entry in
+            ["CERTIFICATE CACHE ID: \(entry.id)",
+             "\tSUBJECT NAME: \(entry.certificate.subject)",
+             "\tISSUER NAME:  \(entry.certificate.issuer)",
+             entry.trusted ? "\t[trusted certificate]" : nil,
+             entry.hasPrivateKey ? "\tPrivate key available (ike.privatekeys/\(entry.file))" : "\tPublic key only (no private key)",
+             "\tFile: publickeys/\(entry.file)"].compactMap { $0 }.joined(separator: "\n")
+        }
+        return (blocks + ["Completed dump of certcache (\(blocks.count))"]).joined(separator: "\n\n")
     }
 
     static func keyLine(_ name: String, _ key: SecretBytes) -> String {

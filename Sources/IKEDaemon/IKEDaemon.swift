@@ -35,6 +35,8 @@ public final class IKEDaemon: @unchecked Sendable {
     private var buffer = [UInt8](repeating: 0, count: 65536)
     /// Changed only by the loop thread (set debug / set priv).
     private var debugCategories: DebugCategories
+    /// The publickeys/ store as read at start, on SIGHUP and on `flush certcache`.
+    private var certificateCache = CertificateCache()
     private var privilege: PrivilegeLevel
 
     /// Work handed to the loop from other threads.
@@ -68,6 +70,7 @@ public final class IKEDaemon: @unchecked Sendable {
             }
         }
         controlFD = try ControlSocket.listen(at: options.controlPath, group: options.controlGroup)
+        rescanCertificates()
         if options.handleSignals { _ = ike_signals_to_pipe(wakeWrite) }
         logger.info("in.iked listening on \(sockets.map(\.local.description).joined(separator: ", ")), control \(options.controlPath), kernel \(kernel.name)")
     }
@@ -181,10 +184,17 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
+    /// Reads the certificate store again; files that are not certificates are reported, not fatal.
+    private func rescanCertificates() {
+        certificateCache = CertificateCache(scanning: options.paths, configuration: engine.settings.configuration)
+        for problem in certificateCache.problems { logger.warning("certificate store: \(problem)") }
+    }
+
     /// SIGHUP: re-read the files; established SAs stay.
     private func reload() {
         do {
             engine.reload(try Self.loadSettings(options))
+            rescanCertificates()
             logger.notice("configuration reloaded")
         } catch {
             logger.error("reload failed, keeping the running configuration:\n\(error)")
@@ -254,6 +264,7 @@ public final class IKEDaemon: @unchecked Sendable {
             return .array(engine.settings.presharedKeys.entries.filter(selector.matches).prefix(1).map { AdminJSON.preshared($0, showKey: keymat) })
         case .dumpKeys: return AdminJSON.keyTable(engine.phase1Summaries)
         case .getDefaults: return AdminJSON.defaults(configuration)
+        case .dumpCertificateCache: return .array(certificateCache.entries.map(AdminJSON.certificate))
         default: return nil
         }
     }
@@ -265,6 +276,10 @@ public final class IKEDaemon: @unchecked Sendable {
         case .success(let command):
             switch command {
             case .dumpPhase1: return "OK\n" + ControlCommands.phase1(engine.phase1Summaries, showKeys: privilege == .keymat)
+            case .dumpCertificateCache: return "OK\n" + ControlCommands.certificateCache(certificateCache)
+            case .flushCertificateCache:
+                rescanCertificates()
+                return "OK\nSuccessfully flushed certificate cache (\(certificateCache.entries.count) certificates read from the store)."
             case .dumpKeys:
                 guard privilege == .keymat else { return "ERROR Operation not permitted: key material needs privilege level keymat (in.iked -p keymat)" }
                 return "OK\n" + ControlCommands.keyTable(engine.phase1Summaries)

@@ -18,12 +18,12 @@ struct IKEAdm: ParsableCommand {
           get preshared <local> <remote> | <type> <local> <type> <remote>
           get p1 <icookie> <rcookie> | <local> <remote>
           set debug <level> [file] | priv <level>    (file: where debug records go; SIGHUP reopens it)
-          dump p1 | sa | rule | preshared
+          dump p1 | sa | rule | preshared | certcache
           add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
           del p1 <icookie> <rcookie> | <local> <remote>
           del sa <peer> | rule <label> | preshared <local> <remote> | <type> <local> <type> <remote>
-          flush p1
+          flush p1 | certcache
           read rule [file] | preshared [file]
           write rule <file> | preshared <file>    (a new file, mode 0600; never overwrites)
           initiate <src> <dst>

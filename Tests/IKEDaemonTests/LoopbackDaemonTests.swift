@@ -490,6 +490,39 @@ struct LoopbackDaemonTests {
         #expect(try a.adm(["dump", "p1"]).standardOutput.contains("phase 1 SAs (0)"))
     }
 
+    @Test("dump certcache lists publickeys/ with subject, issuer, trust from cert_root and private-key pairing; flush certcache rescans")
+    func certificateCache() throws {
+        let daemon = try Daemon(address: "127.0.0.40", peer: "127.0.0.41", port: Self.freePort())
+        #expect(try daemon.adm(["dump", "certcache"]).standardOutput == "Completed dump of certcache (0)\n")
+        let store = daemon.root + "/etc/inet/ike/publickeys", keys = daemon.root + "/etc/inet/secret/ike.privatekeys"
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        // A root CA (PEM, slot 0) and a host certificate it signed (DER, slot 1) whose key is in slot 1.
+        for arguments in [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", daemon.root + "/ca.key", "-out", store + "/0", "-subj", "/C=US/O=Example/CN=Root CA", "-days", "2"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", keys + "/1", "-out", daemon.root + "/host.csr", "-subj", "/C=US/O=Example/CN=host.example.com"],
+            ["x509", "-req", "-in", daemon.root + "/host.csr", "-CA", store + "/0", "-CAkey", daemon.root + "/ca.key", "-set_serial", "2", "-days", "2", "-outform", "DER", "-out", store + "/1"],
+        ] {
+            let result = try ProductRunner.runExecutable("/usr/bin/openssl", arguments)
+            try #require(result.status == 0, "\(result.standardError)")
+        }
+        try Daemon.write(store + "/2", "not a certificate\n")
+        let config = daemon.root + "/etc/inet/ike/config"
+        try Daemon.write(config, "cert_root \"C=US, O=Example, CN=Root CA\"\n" + (try String(contentsOfFile: config, encoding: .utf8)))
+        #expect(try daemon.adm(["read", "rule"]).status == 0)
+        #expect(try daemon.adm(["flush", "certcache"]).standardOutput.contains("(2 certificates read from the store)"))
+        let dump = try daemon.adm(["dump", "certcache"]).standardOutput
+        let blocks = dump.components(separatedBy: "\n\n")
+        try #require(blocks.count == 3, "\(dump)")
+        #expect(blocks[0].contains("SUBJECT NAME: C=US, O=Example, CN=Root CA") && blocks[0].contains("[trusted certificate]"))
+        #expect(blocks[0].contains("Public key only"))
+        #expect(blocks[1].contains("SUBJECT NAME: C=US, O=Example, CN=host.example.com") && blocks[1].contains("ISSUER NAME:  C=US, O=Example, CN=Root CA"))
+        #expect(!blocks[1].contains("[trusted certificate]") && blocks[1].contains("Private key available"))
+        #expect(blocks[2].hasPrefix("Completed dump of certcache (2)"))
+        let log = try String(contentsOfFile: daemon.root + "/in.iked.log", encoding: .utf8)
+        #expect(log.contains("publickeys/2: "))
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])

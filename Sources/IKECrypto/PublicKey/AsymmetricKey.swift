@@ -80,14 +80,23 @@ final class EVPKey: @unchecked Sendable {
         return try body(context)
     }
 
-    /// Loads PEM or DER bytes with `pem` / `der` readers, keeping the buffer alive for the BIO's whole life.
+    /// Loads PEM or DER bytes with `pem` / `der` readers.
     static func load(
         _ bytes: [UInt8], what: String,
         pem: (OpaquePointer) -> OpaquePointer?, der: (UnsafePointer<UInt8>, Int) -> OpaquePointer?
     ) throws(CryptoError) -> EVPKey {
+        guard let key = decode(bytes, pem: pem, der: der) else { throw OpenSSLRuntime.failure("cannot parse \(what)", .invalidKey) }
+        return EVPKey(taking: key)
+    }
+
+    /// Runs the PEM reader (on a memory BIO) or the DER reader over `bytes`, keeping the buffer alive
+    /// for the BIO's whole life; the OpenSSL object it made, or nil.
+    static func decode(
+        _ bytes: [UInt8], pem: (OpaquePointer) -> OpaquePointer?, der: (UnsafePointer<UInt8>, Int) -> OpaquePointer?
+    ) -> OpaquePointer? {
         _ = OpenSSLRuntime.providers
         let isPEM = bytes.starts(with: Array("-----BEGIN".utf8))
-        let key: OpaquePointer? = bytes.withUnsafeBytes { buffer in
+        return bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
             if isPEM {
                 guard let bio = BIO_new_mem_buf(base, Int32(buffer.count)) else { return nil }
@@ -96,8 +105,6 @@ final class EVPKey: @unchecked Sendable {
             }
             return der(base, buffer.count)
         }
-        guard let key else { throw OpenSSLRuntime.failure("cannot parse \(what)", .invalidKey) }
-        return EVPKey(taking: key)
     }
 }
 
