@@ -8,6 +8,9 @@ enum ControlCommands {
         case dumpPhase1
         case dumpKeys
         case dumpCertificateCache
+        case dumpGroups
+        case dumpCiphers
+        case dumpHashes
         case flushCertificateCache
         case dumpSAs
         case getStatistics
@@ -63,6 +66,9 @@ enum ControlCommands {
         case ["dump", "sa"]: return .success(.dumpSAs)
         case ["dump", "keys"]: return .success(.dumpKeys)
         case ["dump", "certcache"]: return .success(.dumpCertificateCache)
+        case ["dump", "groups"]: return .success(.dumpGroups)
+        case ["dump", "encralgs"]: return .success(.dumpCiphers)
+        case ["dump", "authalgs"]: return .success(.dumpHashes)
         case ["flush", "certcache"]: return .success(.flushCertificateCache)
         case ["get", "stats"]: return .success(.getStatistics)
         case ["get", "debug"]: return .success(.getDebug)

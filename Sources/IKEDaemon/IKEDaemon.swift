@@ -265,6 +265,14 @@ public final class IKEDaemon: @unchecked Sendable {
         case .dumpKeys: return AdminJSON.keyTable(engine.phase1Summaries)
         case .getDefaults: return AdminJSON.defaults(configuration)
         case .dumpCertificateCache: return .array(certificateCache.entries.map(AdminJSON.certificate))
+        case .dumpGroups:
+            return .array(AlgorithmTables.groups.map { .object([("value", AdminJSON.number($0.value)), ("strength", AdminJSON.number($0.strength)), ("name", .string($0.name))]) })
+        case .dumpCiphers:
+            return .array(AlgorithmTables.ciphers.map {
+                .object([("value", AdminJSON.number($0.value)), ("name", .string($0.name)),
+                         ("key_bits_min", AdminJSON.number($0.keyBits.lowerBound)), ("key_bits_max", AdminJSON.number($0.keyBits.upperBound))])
+            })
+        case .dumpHashes: return .array(AlgorithmTables.hashes.map { .object([("value", AdminJSON.number($0.value)), ("name", .string($0.name))]) })
         default: return nil
         }
     }
@@ -277,6 +285,9 @@ public final class IKEDaemon: @unchecked Sendable {
             switch command {
             case .dumpPhase1: return "OK\n" + ControlCommands.phase1(engine.phase1Summaries, showKeys: privilege == .keymat)
             case .dumpCertificateCache: return "OK\n" + ControlCommands.certificateCache(certificateCache)
+            case .dumpGroups: return "OK\n" + AlgorithmTables.groupsText
+            case .dumpCiphers: return "OK\n" + AlgorithmTables.ciphersText
+            case .dumpHashes: return "OK\n" + AlgorithmTables.hashesText
             case .flushCertificateCache:
                 rescanCertificates()
                 return "OK\nSuccessfully flushed certificate cache (\(certificateCache.entries.count) certificates read from the store)."

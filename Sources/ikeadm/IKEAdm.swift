@@ -18,7 +18,7 @@ struct IKEAdm: ParsableCommand {
           get preshared <local> <remote> | <type> <local> <type> <remote>
           get p1 <icookie> <rcookie> | <local> <remote>
           set debug <level> [file] | priv <level>    (file: where debug records go; SIGHUP reopens it)
-          dump p1 | sa | rule | preshared | certcache
+          dump p1 | sa | rule | preshared | certcache | groups | encralgs | authalgs
           add rule <file> | { <rule> }
           add preshared <file> | { <entry> }    (inline entries: interactive mode, as Solaris)
           del p1 <icookie> <rcookie> | <local> <remote>

@@ -234,6 +234,9 @@ struct LoopbackDaemonTests {
         #expect(defaults.contains("p1_lifetime_secs  default          3600 seconds   phase 1 lifetime"))
         #expect(defaults.contains("retry_timer_init  config            200 ms        first retransmit interval"))
         #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
+        #expect(try daemon.adm(["dump", "groups"]).standardOutput.contains("     14       112  MODP-2048"))
+        #expect(try daemon.adm(["dump", "encralgs"]).standardOutput.contains("      7  aes             128-256"))
+        #expect(try daemon.adm(["dump", "authalgs"]).standardOutput.contains("Completed dump of authalgs (5)"))
         // --json: the same rows as a table.
         let json = try daemon.adm(["--json", "get", "defaults"]).standardOutput
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
