@@ -22,6 +22,9 @@ public final class DebugLogFile: Sendable {
     /// The file records go to, if any.
     public var path: String? { state.withLock { $0.path } }
 
+    /// Whether records have somewhere to go (checked before a record is formatted).
+    var isOpen: Bool { state.withLock { $0.fd >= 0 } }
+
     /// Starts logging to `path` (closing any earlier file); the error says why not.
     public func open(_ path: String) -> String? {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -70,6 +73,8 @@ public struct DebugLogFileHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        // Without a file, formatting would be wasted work on every debug record.
+        guard file.isOpen else { return }
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         file.append("\(Self.timestamp()) \(label) \(event.level)\(fields.isEmpty ? "" : " [\(fields)]") \(event.message)")
