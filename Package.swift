@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "ikedump", targets: ["ikedump"]),
         .executable(name: "in.iked", targets: ["InIked"]),
         .executable(name: "ikeadm", targets: ["ikeadm"]),
+        .executable(name: "ipsecconf", targets: ["ipsecconf"]),
         .library(name: "ISAKMP", targets: ["ISAKMP"]),
         .library(name: "IKECrypto", targets: ["IKECrypto"]),
         .library(name: "IKEConfig", targets: ["IKEConfig"]),
@@ -26,6 +27,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The kernel's netlink and XFRM structs and constants (headers only).
+        .systemLibrary(name: "CXFRM"),
         .target(name: "IPsecTypes", swiftSettings: swiftSettings),
         // UDP with IP_PKTINFO both ways, per-socket IPsec bypass, the signal pipe: C the runtime calls.
         .target(name: "CIKESupport"),
@@ -33,7 +36,7 @@ let package = Package(
         .target(name: "IKECrypto", dependencies: ["COpenSSL", "IPsecTypes"], swiftSettings: swiftSettings),
         .target(name: "IKEConfig", dependencies: ["IPsecTypes", "IKECrypto"], swiftSettings: swiftSettings),
         .target(name: "IKEEngine", dependencies: ["IPsecTypes", "ISAKMP", "IKECrypto", "IKEConfig"], swiftSettings: swiftSettings),
-        .target(name: "IKEKernel", dependencies: ["IPsecTypes"], swiftSettings: swiftSettings),
+        .target(name: "IKEKernel", dependencies: ["IPsecTypes", "IKEConfig", "CIKESupport", "CXFRM"], swiftSettings: swiftSettings),
         .target(
             name: "IKEDaemon",
             dependencies: [
@@ -53,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "InIked",
             dependencies: [
-                "IKEConfig", "IKEDaemon", "IPsecTypes",
+                "IKEConfig", "IKEDaemon", "IKEKernel", "IPsecTypes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/in.iked",
@@ -62,6 +65,11 @@ let package = Package(
         .executableTarget(
             name: "ikeadm",
             dependencies: ["IKEDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ipsecconf",
+            dependencies: ["IKEConfig", "IKEKernel", "IPsecTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

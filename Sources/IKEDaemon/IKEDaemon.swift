@@ -52,8 +52,9 @@ public final class IKEDaemon: @unchecked Sendable {
         self.logger = logger
         self.debugCategories = options.debugCategories
         self.privilege = options.privilege
-        let settings = try Self.loadSettings(options)
+        let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
         engine = IKEEngine(settings: settings, random: SystemRandom())
+        engine.kernel = KernelBridge(kernel)
         var pipeFDs: [Int32] = [0, 0]
         let piped = ike_pipe(&pipeFDs)
         guard piped == 0 else { throw DaemonError("pipe: \(String(cString: strerror(-piped)))") }
@@ -84,17 +85,23 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
-    /// Reads ike.config, ike.preshared (when a rule needs it) and ipsecinit.conf.
-    static func loadSettings(_ options: DaemonOptions) throws -> EngineSettings {
+    /// Reads ike.config, ike.preshared (when a rule needs it) and the IPsec policy.
+    static func loadSettings(_ options: DaemonOptions, kernelKeepsPolicy: Bool) throws -> EngineSettings {
         let outcome = ConfigurationCheck.run(options.paths)
         guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
-        var policies: [PolicyEntry] = []
-        switch ConfigFileReader.read(options.paths.policy) {
-        case .success(let text): policies = try IPsecPolicyParser.load(text, file: options.paths.policy)
-        case .failure: break // no policy file: nothing to initiate, and peers' Quick Modes are refused
+        return EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
+                              policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port)
+    }
+
+    /// The IPsec policy whose actions become Quick Mode proposals: what `ipsecconf` loaded into the
+    /// kernel when it did, else ipsecinit.conf. No file: nothing to initiate, and peers' Quick Modes are refused.
+    static func loadPolicies(_ options: DaemonOptions, kernelKeepsPolicy: Bool) throws -> [PolicyEntry] {
+        let active = options.paths.activePolicy
+        let path = kernelKeepsPolicy && ConfigFileReader.exists(active) ? active : options.paths.policy
+        switch ConfigFileReader.read(path) {
+        case .success(let text): return try IPsecPolicyParser.load(text, file: path)
+        case .failure: return []
         }
-        return EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(), policies: policies,
-                              peerPort: options.peerPort, localPort: options.port)
     }
 
     /// The port actually bound (useful with port 0).
@@ -109,6 +116,7 @@ public final class IKEDaemon: @unchecked Sendable {
             descriptors += sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let clients = controlClients
             descriptors += clients.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+            if let fd = kernel.eventDescriptor { descriptors.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             var timeout: Int32 = 1000
             if let deadline = engine.nextDeadline() {
                 let milliseconds = max(0, (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000)
@@ -127,11 +135,45 @@ public final class IKEDaemon: @unchecked Sendable {
             for (index, client) in clients.enumerated() where descriptors[firstClient + index].revents != 0 {
                 serve(client)
             }
+            if kernel.eventDescriptor != nil, descriptors[firstClient + clients.count].revents != 0 { handleKernelEvents() }
             let time = MonotonicClock.now()
             controlClients.removeAll { $0.deadline < time }
             execute(engine.handle(.tick, at: now))
         }
+        // Leave a clean state: our SAs go from the kernel, and every peer is told.
+        execute(engine.handle(.shutdown, at: now))
         logger.info("in.iked stopping: \(kernel.installed.count / 2) IPsec SA pairs left in the \(kernel.name) kernel")
+    }
+
+    /// ACQUIREs start negotiations, EXPIREs rekey or end SAs, others' deletes and flushes end them,
+    /// and a policy change re-reads the policy the proposals come from.
+    private func handleKernelEvents() {
+        for event in kernel.receiveEvents() {
+            switch event {
+            case .acquire(let acquire):
+                logger.debug("kernel ACQUIRE \(acquire.source) -> \(acquire.destination) for \(acquire.policy.selector) (\(acquire.template.protocolID), \(acquire.template.mode.rawValue))")
+                execute(engine.handle(.acquire(KernelBridge.request(for: acquire)), at: now))
+            case .expired(let spi, let protocolID, let destination, let hard):
+                execute(engine.handle(.expired(spi: spi, protocolID: protocolID, destination: destination, hard: hard), at: now))
+            case .deleted(let spi, let protocolID, let destination):
+                execute(engine.handle(.expired(spi: spi, protocolID: protocolID, destination: destination, hard: true), at: now))
+            case .flushed:
+                execute(engine.handle(.kernelFlushed, at: now))
+            case .policiesChanged:
+                reloadPolicies()
+            }
+        }
+    }
+
+    /// `ipsecconf` changed the kernel's policy: the proposals follow it.
+    private func reloadPolicies() {
+        do {
+            var settings = engine.settings
+            settings.policies = try Self.loadPolicies(options, kernelKeepsPolicy: kernel.policies != nil)
+            engine.reload(settings)
+        } catch {
+            logger.error("IPsec policy not reloaded: \(error)")
+        }
     }
 
     /// Asks the loop to end (thread-safe).
@@ -193,7 +235,7 @@ public final class IKEDaemon: @unchecked Sendable {
     /// SIGHUP: re-read the files; established SAs stay.
     private func reload() {
         do {
-            engine.reload(try Self.loadSettings(options))
+            engine.reload(try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil))
             rescanCertificates()
             logger.notice("configuration reloaded")
         } catch {
@@ -465,9 +507,15 @@ public final class IKEDaemon: @unchecked Sendable {
                     try kernel.install(inbound: inbound, outbound: outbound)
                 } catch {
                     logger.error("kernel refused SAs \(ControlCommands.hex(inbound.spi))/\(ControlCommands.hex(outbound.spi)): \(error)")
+                    execute(engine.handle(.installFailed(inboundSPI: inbound.spi, reason: error.description), at: now))
                 }
             case .deleteSA(let spi, let protocolID, let destination):
-                try? kernel.delete(spi: spi, protocolID: protocolID, destination: destination)
+                do {
+                    try kernel.delete(spi: spi, protocolID: protocolID, destination: destination)
+                } catch {
+                    // Gone already (expired, or flushed by an administrator) is the usual reason.
+                    logger.debug("kernel delete of \(ControlCommands.hex(spi)) to \(destination): \(error)")
+                }
             case .log(let record):
                 log(record)
             }

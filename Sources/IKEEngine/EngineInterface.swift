@@ -97,6 +97,12 @@ public enum EngineEvent: Sendable {
     case tick
     case deleteIPsecSAs(peer: IPAddress)
     case deletePhase1(initiatorCookie: UInt64, responderCookie: UInt64)
+    /// The kernel refused the SA pair whose inbound SPI this is (the port removed what it had added).
+    case installFailed(inboundSPI: UInt32, reason: String)
+    /// Every SA in the kernel is gone (an administrator's flush).
+    case kernelFlushed
+    /// The daemon stops: every SA is deleted and every peer told.
+    case shutdown
 }
 
 /// Everything the engine asks the runtime to do.

@@ -204,4 +204,37 @@ extension IKEEngine {
         log(.info, .phase2, "soft expiry of \(hex(ourSPI)): rekeying \(request.selector)")
         acquire(request)
     }
+
+    /// The kernel could not take an SA pair the peer now holds: it is told to delete its side.
+    func installFailed(inboundSPI: UInt32, reason: String) {
+        guard let pair = ipsecSAs[inboundSPI] else { return }
+        log(.error, .phase2, "the kernel refused IPsec SAs with \(pair.peer) (SPI \(hex(inboundSPI))): \(reason)")
+        // The exchange completed; the SAs never were installed.
+        statistics.ipsecSAsInstalled -= 1
+        statistics.quickModeFailed += 1
+        announceDelete(pair)
+        ipsecSAs[inboundSPI] = nil
+    }
+
+    /// An administrator flushed the kernel's SAs: peers are told, so the next packet negotiates afresh.
+    func kernelFlushed() {
+        for (ourSPI, pair) in ipsecSAs {
+            announceDelete(pair)
+            ipsecSAs[ourSPI] = nil
+            phase1[pair.cookies]?.counters.ipsecSAsDeleted += 1
+            statistics.ipsecSAsDeleted += 1
+        }
+        log(.info, .phase2, "the kernel's SAs were flushed")
+    }
+
+    /// Leaves nothing behind: every IPsec SA deleted here and at the peer, then every Phase 1 SA.
+    func shutdown() {
+        for (ourSPI, pair) in ipsecSAs {
+            announceDelete(pair)
+            removeIPsecSAs(ourSPI)
+        }
+        for sa in Array(phase1.values) where sa.state != .dead {
+            deletePhase1(sa, notify: sa.isEstablished)
+        }
+    }
 }

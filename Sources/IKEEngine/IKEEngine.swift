@@ -12,6 +12,8 @@ public final class IKEEngine {
     public internal(set) var settings: EngineSettings
     public internal(set) var statistics = EngineStatistics()
     let random: any RandomSource
+    /// The kernel's SPIs and inbound policy (nil: SPIs from `random`, policy from ipsecinit.conf only).
+    public var kernel: (any KernelOracle)?
     var now = EngineInstant.zero
     var effects: [EngineEffect] = []
 
@@ -77,6 +79,9 @@ public final class IKEEngine {
         case .deleteIPsecSAs(let peer): deleteIPsecSAs(peer: peer, notify: true)
         case .deletePhase1(let initiator, let responder):
             if let sa = phase1[CookiePair(initiator: Cookie(value: initiator), responder: Cookie(value: responder))] { deletePhase1(sa, notify: true) }
+        case .installFailed(let inboundSPI, let reason): installFailed(inboundSPI: inboundSPI, reason: reason)
+        case .kernelFlushed: kernelFlushed()
+        case .shutdown: shutdown()
         }
         runDeadlines()
         return effects
@@ -155,8 +160,14 @@ public final class IKEEngine {
         }
     }
 
-    /// A random SPI not in use, above the reserved range 1–255 (RFC 4303 §2.1).
-    func makeSPI() -> UInt32 {
+    /// An SPI for an inbound SA from the peer of `sa`: the kernel's when there is a kernel oracle, else
+    /// a random one not in use, above the reserved range 1–255 (RFC 4303 §2.1).
+    func makeSPI(_ protocolID: SecurityProtocol, for sa: Phase1SA) -> UInt32? {
+        if let kernel {
+            let spi = kernel.allocateSPI(protocolID: protocolID, source: sa.remote.address, destination: sa.local.address)
+            if spi == nil { log(.error, .phase2, "the kernel allocated no SPI for an SA from \(sa.remote.address)") }
+            return spi
+        }
         while true {
             let spi = random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             if spi > 255, ipsecSAs[spi] == nil, !phase1.values.contains(where: { $0.quickModes.values.contains { $0.ourSPI == spi } }) { return spi }

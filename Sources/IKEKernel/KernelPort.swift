@@ -1,54 +1,41 @@
 import IPsecTypes
 
-/// IKEKernel is the narrow port to the kernel's IPsec tables (STYLE §4.4): install and delete SAs, and
-/// report what is installed. `InMemoryKernel` serves tests and the demo; the XFRM netlink backend
-/// implements the same protocol.
+/// IKEKernel is the narrow port to the kernel's IPsec tables (STYLE §4.4): allocate SPIs, install and
+/// delete SAs, read and load policy, and report what the kernel asks for (ACQUIRE) or tells (EXPIRE,
+/// deletes by others). `XFRMKernel` speaks XFRM netlink; `InMemoryKernel` serves tests and the demo.
 
-/// Why the kernel refused a request.
-public struct KernelError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}
-
-/// The kernel's SA database as the daemon uses it.
+/// The kernel's SA and policy databases as the daemon uses them.
 public protocol KernelPort: AnyObject {
+    /// An SPI for an inbound SA from `source` to `destination` (ours), reserved until the SA is installed.
+    func allocateSPI(protocolID: SecurityProtocol, source: IPAddress, destination: IPAddress) throws(KernelError) -> UInt32
     /// Installs both directions of an SA pair; on failure nothing stays installed.
     func install(inbound: IPsecSA, outbound: IPsecSA) throws(KernelError)
     func delete(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) throws(KernelError)
-    /// What is installed now (keys included: only keymat-privileged views may show them).
+    /// The SAs this daemon installed that the kernel still holds (keys included: only keymat-privileged
+    /// views may show them).
     var installed: [IPsecSA] { get }
     /// A short name for logs and `ikeadm`.
     var name: String { get }
+
+    /// The descriptor to poll for kernel events (nil: the port has none).
+    var eventDescriptor: Int32? { get }
+    /// Events that have arrived, without waiting.
+    func receiveEvents() -> [KernelEvent]
+
+    /// The kernel's policy, or nil when this port keeps none (the daemon then has only ipsecinit.conf).
+    var policies: [KernelPolicy]? { get }
+    /// Adds a policy; returns it with the kernel's index.
+    func installPolicy(_ policy: KernelPolicy) throws(KernelError) -> KernelPolicy
+    func deletePolicy(_ policy: KernelPolicy) throws(KernelError)
+    func flushPolicies() throws(KernelError)
+
+    /// Messages from the kernel that did not parse, or were not expected, since start.
+    var malformedMessages: Int { get }
 }
 
-/// A kernel that keeps SAs in memory: for tests, the demo and unprivileged runs.
-public final class InMemoryKernel: KernelPort {
-    private var table: [SAKey: IPsecSA] = [:]
-    public let name = "memory"
-
-    struct SAKey: Hashable {
-        var spi: UInt32
-        var protocolID: SecurityProtocol
-        var destination: IPAddress
+extension KernelPort {
+    /// The template an SA for `selector` (source side = `selector.local`) answers to in `direction`.
+    public func template(_ direction: KernelPolicyDirection, for selector: TrafficSelector, protocolID: SecurityProtocol) -> KernelTemplate? {
+        policies?.first(direction, covering: selector)?.templates.first { $0.protocolID == protocolID }
     }
-
-    public init() {}
-
-    public func install(inbound: IPsecSA, outbound: IPsecSA) throws(KernelError) {
-        let keys = [inbound, outbound].map { SAKey(spi: $0.spi, protocolID: $0.protocolID, destination: $0.destination) }
-        if let taken = keys.first(where: { table[$0] != nil }) {
-            throw KernelError("SPI \(String(taken.spi, radix: 16)) to \(taken.destination) is already in use")
-        }
-        table[keys[0]] = inbound
-        table[keys[1]] = outbound
-    }
-
-    public func delete(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) throws(KernelError) {
-        guard table.removeValue(forKey: SAKey(spi: spi, protocolID: protocolID, destination: destination)) != nil else {
-            throw KernelError("no SA \(String(spi, radix: 16)) to \(destination)")
-        }
-    }
-
-    public var installed: [IPsecSA] { table.values.sorted { $0.spi < $1.spi } }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import IKEConfig
 import IKEDaemon
+import IKEKernel
 import IPsecTypes
 import Logging
 #if canImport(Glibc)
@@ -46,11 +47,11 @@ struct InIked: ParsableCommand {
     @Option(name: .customLong("log-file"), help: ArgumentHelp("Append debug records to this file (mode 0600; reopened on SIGHUP).", valueName: "file"))
     var logFilePath: String?
 
-    @Option(name: .long, help: ArgumentHelp("IPsec policy file (ipsecinit.conf format) for the in-memory kernel.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("IPsec policy file (ipsecinit.conf format); `ipsecconf -a` keeps the loaded one in /var/run/ipsecpolicy.conf, read first with the xfrm kernel.", valueName: "file"))
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Kernel port: memory (default for now) or xfrm.", valueName: "kernel"))
-    var kernel: String = "memory"
+    @Option(name: .long, help: ArgumentHelp("Kernel port: xfrm (Linux XFRM netlink; the default as root) or memory (SAs kept in the daemon: tests, unprivileged runs).", valueName: "kernel"))
+    var kernel: String?
 
     @Option(name: .long, help: ArgumentHelp("Address to listen on (repeatable; default all).", valueName: "address"))
     var listen: [String] = []
@@ -71,7 +72,7 @@ struct InIked: ParsableCommand {
         if let privilege, !["0", "1", "2", "base", "modkeys", "keymat"].contains(privilege.lowercased()) {
             throw ValidationError("-p takes 0, 1, 2, base, modkeys or keymat, not '\(privilege)'")
         }
-        if !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
+        if let kernel, !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
         for address in listen where IPAddress(address) == nil { throw ValidationError("--listen: '\(address)' is not an address") }
         if let debugLevel, DebugCategories(parsing: debugLevel) == nil { throw ValidationError("--debug-level: '\(debugLevel)' is not a number or a list of category names") }
     }
@@ -104,15 +105,14 @@ struct InIked: ParsableCommand {
             print("\(paths.config): valid (\(rules) rules\(keys))")
             return
         }
-        guard kernel == "memory" else {
-            print("in.iked: the XFRM kernel port is not in this version; use --kernel memory")
-            throw ExitCode(2)
-        }
+        let useXFRM = (kernel ?? (geteuid() == 0 ? "xfrm" : "memory")) == "xfrm"
         if port < 1024, geteuid() != 0 {
             print("in.iked: UDP port \(port) needs root; run as root or choose --port above 1023")
             throw ExitCode(2)
         }
-        var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug, root: root)
+        // With the kernel's IPsec, IKE's own packets must never be caught by a policy (Solaris exempts UDP 500).
+        var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug,
+                                    bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
         if let controlGroup {
             guard let id = ControlSocket.groupID(controlGroup) else {
@@ -123,8 +123,15 @@ struct InIked: ParsableCommand {
         }
         if let debugLevel, let categories = DebugCategories(parsing: debugLevel) { options.debugCategories = categories }
         if let privilege, let level = PrivilegeLevel(parsing: privilege) { options.privilege = level }
+        let kernelPort: any KernelPort
         do {
-            let daemon = try IKEDaemon(options: options, logger: logger)
+            kernelPort = useXFRM ? try XFRMKernel() : InMemoryKernel()
+        } catch {
+            print("in.iked: \(error.reason)")
+            throw ExitCode(1)
+        }
+        do {
+            let daemon = try IKEDaemon(options: options, kernel: kernelPort, logger: logger)
             daemon.run()
         } catch let error as ConfigError {
             print(error.description)

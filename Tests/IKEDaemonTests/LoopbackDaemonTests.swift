@@ -29,7 +29,7 @@ struct LoopbackDaemonTests {
             try Self.write(root + "/etc/inet/ipsecinit.conf", policy ?? "{laddr \(address) raddr \(peer)} ipsec {encr_algs aes encr_auth_algs sha256}\n")
             guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["--root", root, "--listen", address, "--port", String(port), "-d"] + extra
+            process.arguments = ["--root", root, "--kernel", "memory", "--listen", address, "--port", String(port), "-d"] + extra
             // Logs go to a file: an undrained pipe would block the daemon once it filled.
             FileManager.default.createFile(atPath: root + "/in.iked.log", contents: nil)
             let log = FileHandle(forWritingAtPath: root + "/in.iked.log")

@@ -71,7 +71,7 @@ final class InteropHarness {
         guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "-d"]
+        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "--kernel", "memory", "-d"]
         FileManager.default.createFile(atPath: state + "/in.iked.log", contents: nil)
         let log = FileHandle(forWritingAtPath: state + "/in.iked.log")
         process.standardOutput = log

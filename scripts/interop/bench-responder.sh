@@ -101,7 +101,7 @@ CONF
 echo '{ localid 192.0.2.1 remoteid 192.0.2.0/24 key "bench key" }' > "$DIR/us/etc/inet/secret/ike.preshared"
 chmod 600 "$DIR/us/etc/inet/secret/ike.preshared"
 echo '{laddr 192.0.2.1 raddr 192.0.2.0/24} ipsec {encr_algs aes encr_auth_algs sha1}' > "$DIR/us/etc/inet/ipsecinit.conf"
-ip netns exec ikeus-$ID "$IKED" --root "$DIR/us" --debug-level 0 >"$DIR/in.iked.log" 2>&1 &
+ip netns exec ikeus-$ID "$IKED" --root "$DIR/us" --kernel memory --debug-level 0 >"$DIR/in.iked.log" 2>&1 &
 OURS=$!
 sleep 1
 start_initiator

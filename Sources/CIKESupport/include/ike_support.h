@@ -45,4 +45,18 @@ int ike_accept(int fd);
 /* A close-on-exec, non-blocking pipe; returns 0 or -errno. */
 int ike_pipe(int fds[2]);
 
+
+
+/* ---- netlink (the XFRM kernel port) ---- */
+
+/* A netlink socket of `protocol`, close-on-exec, bound to the multicast groups in `groups` (a bit mask
+ * of 1 << (group - 1)); non-blocking when asked. Returns the fd or -errno. */
+int ike_netlink_open(int protocol, unsigned int groups, int nonblocking);
+
+/* Sends one request to the kernel. Returns 0 or -errno. */
+int ike_netlink_send(int fd, const void *bytes, size_t length);
+
+/* Receives one datagram (one or more netlink messages); waits up to `timeout_ms` (-1: forever, 0: not
+ * at all). Returns the length, 0 on time-out, or -errno (-ENOBUFS: the kernel dropped notifications). */
+ssize_t ike_netlink_receive(int fd, void *buffer, size_t length, int timeout_ms);
 #endif

@@ -8,6 +8,9 @@ public enum ConfigFileReader {
     /// Largest file read (a 10,000-rule ike.config is about 1 MB).
     static let maximumSize = 64 << 20
 
+    /// Whether a file exists at `path`.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
     /// The file's text, or a diagnostic naming it.
     public static func read(_ path: String) -> Result<String, ConfigDiagnostic> {
         let origin = SourceLocation(file: path, line: 1, column: 1)

@@ -29,8 +29,14 @@ extension IKEEngine {
         selector.remotePort = pattern.remotePort ?? selector.remotePort
         let phase2 = settings.configuration.effectivePhase2(for: sa.rule)
         let pfs = phase2.pfsGroup.flatMap { $0.rawValue == 0 ? nil : $0 }
+        // Every proposal carries the same SPI, allocated for the protocol preferred first.
+        let preferred: SecurityProtocol = entry.actions.first { $0.kind.protects }.map { $0.encryptionAlgorithms.isEmpty ? .ah : .esp } ?? .esp
+        guard let ourSPI = makeSPI(preferred, for: sa) else {
+            statistics.quickModeFailed += 1
+            return
+        }
         let exchange = QuickModeExchange(messageID: makeMessageID(for: sa), role: .initiator, state: .initiatorSentProposal, now: now,
-                                         selector: selector, mode: mode, ourSPI: makeSPI(), request: request)
+                                         selector: selector, mode: mode, ourSPI: ourSPI, request: request)
         exchange.pfsGroup = pfs
         exchange.offer = Phase2Proposal.offer(
             for: entry.actions,
@@ -163,6 +169,17 @@ extension IKEEngine {
             refuseQuickMode(sa, .invalidIDInformation, "no IPsec policy covers \(selector) proposed by \(sa.remote)")
             return
         }
+        // And the kernel's inbound policy must ask for this traffic to arrive protected, as negotiated.
+        var kernelProtocols: [SecurityProtocol]?, kernelMode: IPsecMode?
+        switch kernel?.inboundPolicy(for: selector) ?? .notKept {
+        case .notKept: break
+        case .unprotected:
+            refuseQuickMode(sa, .invalidIDInformation, "no kernel IPsec policy protects \(selector) proposed by \(sa.remote)")
+            return
+        case .protected(let protocols, let mode):
+            kernelProtocols = protocols
+            kernelMode = mode
+        }
         let phase2 = settings.configuration.effectivePhase2(for: sa.rule)
         let requiredPFS = phase2.pfsGroup.flatMap { $0.rawValue == 0 ? nil : $0 }
         let keyExchange: [UInt8]? = payloads.first(where: { $0.type == .keyExchange }).flatMap { if case .keyExchange(let value) = $0.content { value } else { nil } }
@@ -170,10 +187,12 @@ extension IKEEngine {
         search: for proposal in offer.proposals where proposal.protocolID == .esp || proposal.protocolID == .ah {
             // Bundles (ESP and AH under one number) are not implemented; a lone proposal is.
             guard offer.proposals.filter({ $0.number == proposal.number }).count == 1, proposal.spi.count == 4 else { continue }
+            if let kernelProtocols, !kernelProtocols.contains(proposal.protocolID) { continue }
             for transform in proposal.transforms {
                 guard let parsed = Phase2Proposal.parse(transform, protocolID: proposal.protocolID) else { continue }
                 guard entry.actions.contains(where: { $0.kind.protects && Phase2Proposal.allows($0, parsed) }) else { continue }
                 if entry.pattern.tunnelInterface != nil, parsed.mode != .tunnel { continue }
+                if let kernelMode, parsed.mode != kernelMode { continue }
                 if let required = requiredPFS, parsed.group != required { continue }
                 if let group = parsed.group, !DHPrivateKey.supports(group) { continue }
                 guard (parsed.group != nil) == (keyExchange != nil) else { continue }
@@ -185,7 +204,11 @@ extension IKEEngine {
             refuseQuickMode(sa, .noProposalChosen, "no acceptable proposal in Quick Mode \(hex(id)) from \(sa.remote) for \(selector)")
             return
         }
-        let exchange = QuickModeExchange(messageID: id, role: .responder, state: .responderComputing, now: now, selector: selector, mode: negotiated.mode, ourSPI: makeSPI(), request: nil)
+        guard let ourSPI = makeSPI(proposal.protocolID, for: sa) else {
+            refuseQuickMode(sa, .noProposalChosen, "Quick Mode \(hex(id)) from \(sa.remote): no SPI")
+            return
+        }
+        let exchange = QuickModeExchange(messageID: id, role: .responder, state: .responderComputing, now: now, selector: selector, mode: negotiated.mode, ourSPI: ourSPI, request: nil)
         exchange.peerSPI = peerSPI
         exchange.initiatorNonce = nonce
         exchange.identities = identities

@@ -1,0 +1,85 @@
+import IPsecTypes
+
+/// A kernel that keeps SAs (and, when asked, policies) in memory: for tests, the demo and
+/// unprivileged runs. SPIs come from the injected generator, so runs repeat in tests.
+public final class InMemoryKernel: KernelPort {
+    private var table: [SAKey: IPsecSA] = [:]
+    private var reserved: Set<SAKey> = []
+    private var policyTable: [KernelPolicy] = []
+    private var nextPolicyIndex: UInt32 = 8
+    private let keepsPolicy: Bool
+    private let nextSPI: () -> UInt32
+    /// Events the test delivers as if the kernel had sent them.
+    public var pendingEvents: [KernelEvent] = []
+    public let name = "memory"
+    public let malformedMessages = 0
+    public let eventDescriptor: Int32? = nil
+
+    struct SAKey: Hashable {
+        var spi: UInt32
+        var protocolID: SecurityProtocol
+        var destination: IPAddress
+    }
+
+    /// `keepsPolicy`: answer `policies` (empty until some are installed) instead of nil.
+    public init(keepsPolicy: Bool = false, spiGenerator: @escaping () -> UInt32 = { UInt32.random(in: 0x100...UInt32.max) }) {
+        self.keepsPolicy = keepsPolicy
+        self.nextSPI = spiGenerator
+    }
+
+    public func allocateSPI(protocolID: SecurityProtocol, source: IPAddress, destination: IPAddress) throws(KernelError) -> UInt32 {
+        for _ in 0..<64 {
+            let key = SAKey(spi: nextSPI(), protocolID: protocolID, destination: destination)
+            guard key.spi > 255, table[key] == nil, !reserved.contains(key) else { continue }
+            reserved.insert(key)
+            return key.spi
+        }
+        throw KernelError("no free SPI to \(destination)")
+    }
+
+    public func install(inbound: IPsecSA, outbound: IPsecSA) throws(KernelError) {
+        let keys = [inbound, outbound].map { SAKey(spi: $0.spi, protocolID: $0.protocolID, destination: $0.destination) }
+        if let taken = keys.first(where: { table[$0] != nil }) {
+            throw KernelError("SPI \(String(taken.spi, radix: 16)) to \(taken.destination) is already in use")
+        }
+        reserved.remove(keys[0])
+        table[keys[0]] = inbound
+        table[keys[1]] = outbound
+    }
+
+    public func delete(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) throws(KernelError) {
+        guard table.removeValue(forKey: SAKey(spi: spi, protocolID: protocolID, destination: destination)) != nil else {
+            throw KernelError("no SA \(String(spi, radix: 16)) to \(destination)")
+        }
+    }
+
+    public var installed: [IPsecSA] { table.values.sorted { $0.spi < $1.spi } }
+
+    public func receiveEvents() -> [KernelEvent] {
+        defer { pendingEvents = [] }
+        return pendingEvents
+    }
+
+    public var policies: [KernelPolicy]? { keepsPolicy ? policyTable : nil }
+
+    public func installPolicy(_ policy: KernelPolicy) throws(KernelError) -> KernelPolicy {
+        guard keepsPolicy else { throw KernelError("this kernel port keeps no policy") }
+        if policyTable.contains(where: { $0.direction == policy.direction && $0.selector == policy.selector && $0.priority == policy.priority }) {
+            throw KernelError("File exists", errno: 17)
+        }
+        var added = policy
+        added.index = nextPolicyIndex
+        nextPolicyIndex += 8
+        policyTable.append(added)
+        return added
+    }
+
+    public func deletePolicy(_ policy: KernelPolicy) throws(KernelError) {
+        guard let index = policyTable.firstIndex(where: { $0.index == policy.index && $0.direction == policy.direction }) else {
+            throw KernelError("No such file or directory", errno: 2)
+        }
+        policyTable.remove(at: index)
+    }
+
+    public func flushPolicies() throws(KernelError) { policyTable = [] }
+}
