@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# End to end with real ESP, run inside the guest by scripts/kvm/run-in-guest.sh (tests/CI:
+# Tests/KernelTests). Two network namespaces joined by a veth; ipsecconf loads the policy on both
+# sides; in.iked (XFRM kernel port, its default as root) runs on both; one ping triggers
+# ACQUIRE -> Main Mode -> Quick Mode -> SAs; the traffic must cross as ESP (sniffed on the wire) and
+# raise every SA byte counter; with a 15 s soft lifetime the SAs are rekeyed while pings keep flowing;
+# stopping one daemon must leave no SA on either side. Then the same against strongSwan's charon
+# (kernel-netlink) in both directions. Prints "E2E PASS" at the end.
+#
+#   E2E_BIN   directory with in.iked, ipsecconf, ikeadm (required)
+#   E2E_PHASES  "iked strongswan" (default both)
+set -eEuo pipefail
+[ "${IKE_GUEST:-}" = 1 ] || { echo "iked-e2e.sh: runs inside the guest (scripts/kvm/run-in-guest.sh)" >&2; exit 2; }
+BIN=${E2E_BIN:?E2E_BIN must name the build directory}
+PHASES=${E2E_PHASES:-iked strongswan}
+A=e2e-a; B=e2e-b; IPA=198.51.100.1; IPB=198.51.100.2
+W=/run/iked-e2e; OUT=${IKE_GUEST_OUT:-/run/guest-out}
+PSK=e2e-preshared-secret-0123456789
+PIDS=()
+
+up() { cut -d' ' -f1 /proc/uptime; }
+T0=$(up)
+since() { awk -v a="$1" -v b="$(up)" 'BEGIN{printf "%.2f", b-a}'; }
+step() { echo; echo "== [$(since "$T0") s] $*"; }
+metric() { echo "METRIC $1 $2"; echo "$1 $2" >>"$OUT/metrics.txt"; }
+
+diagnose() {
+    local f n
+    for f in "$W"/*/in.iked.log "$W"/*/charon.log; do [ -s "$f" ] && { echo "---- tail $f"; tail -n 40 "$f"; }; done
+    for n in $A $B; do echo "---- $n"; ip -n $n -s xfrm state 2>&1 | head -40; ip -n $n xfrm policy 2>&1 | head -20; done
+}
+fail() { echo "FAIL: $*"; diagnose; exit 1; }
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (rc=$?)"; diagnose' ERR
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    mkdir -p "$OUT"; cp "$W"/*/*.log "$OUT"/ 2>/dev/null || true
+    ip netns del $A 2>/dev/null || true; ip netns del $B 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_for() { # wait_for SECONDS COMMAND...: poll every 0.2 s
+    local limit=$1 i; shift
+    for ((i = 0; i < limit * 5; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    return 1
+}
+esp_spis() { ip -n "$1" xfrm state | awk '/proto esp spi/{print $4}' | sort; }
+sa_count() { ip -n "$1" xfrm state | grep -c 'proto esp' || true; }
+no_sas() { [ "$(sa_count "$1")" = 0 ]; }
+# "src dst spi bytes" per ESP SA.
+sa_bytes() {
+    ip -n "$1" -s xfrm state | awk '/^src /{s=$2; d=$4} /proto esp spi/{spi=$4}
+        /lifetime current:/{getline; b=$1; sub(/\(bytes\).*/, "", b); print s, d, spi, b}'
+}
+sniff_start() { # sniff_start NAME: tcpdump on B's side of the veth, both directions
+    SNIFF_FILE=$OUT/$1.pcap
+    ip netns exec $B tcpdump -Z root -U -n -i veth-b -w "$SNIFF_FILE" >"$W/tcpdump-$1.log" 2>&1 &
+    SNIFF_PID=$!; PIDS+=("$SNIFF_PID")
+    wait_for 30 grep -q "listening on" "$W/tcpdump-$1.log" || fail "tcpdump did not start"
+}
+sniff_stop() {
+    sleep 1.5; kill -INT "$SNIFF_PID" 2>/dev/null || true; wait "$SNIFF_PID" 2>/dev/null || true
+    local text; text=$(tcpdump -n -r "$SNIFF_FILE" 2>/dev/null)
+    ESP=$(grep -c ': ESP(spi=' <<<"$text" || true)
+    ICMP=$(grep -c ': ICMP ' <<<"$text" || true)
+    IKE=$(grep -cE '\.(500|isakmp) > .*\.(500|isakmp): ' <<<"$text" || true)
+    echo "   wire: $IKE IKE datagrams (UDP 500), $ESP ESP packets, $ICMP cleartext ICMP"
+}
+ping_ok() { ip netns exec "$1" ping -c 1 -W 2 "$2"; }
+
+write_iked_files() { # write_iked_files NS ME PEER SOFT_SECS
+    local d=$W/$1
+    mkdir -p "$d/etc/inet/ike" "$d/etc/inet/secret" "$d/var/run"
+    cat >"$d/etc/inet/ike/config" <<-CONF
+	retry_timer_init 1
+	retry_timer_max 8
+	p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes(128) }
+	p2_lifetime_secs 60
+	p2_softlife_secs $4
+	{ label "e2e" local_addr $2 remote_addr $3 }
+	CONF
+    printf '{ localidtype ip localid %s remoteidtype ip remoteid %s key "%s" }\n' "$2" "$3" "$PSK" >"$d/etc/inet/secret/ike.preshared"
+    chmod 600 "$d/etc/inet/secret/ike.preshared"
+    printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha1 sa shared }\n' "$2" "$3" >"$d/etc/inet/ipsecinit.conf"
+    ip netns exec "$1" "$BIN/ipsecconf" --root "$d" -a "$d/etc/inet/ipsecinit.conf"
+}
+start_iked() { # start_iked NS
+    local d=$W/$1
+    ip netns exec "$1" "$BIN/in.iked" --root "$d" -d >"$d/in.iked.log" 2>&1 &
+    eval "IKED_$2=$!"; PIDS+=("$!")
+    wait_for 60 test -S "$d/var/run/ike_door" || fail "in.iked did not start in $1: $(cat "$d/in.iked.log")"
+}
+adm() { local ns=$1; shift; ip netns exec "$ns" "$BIN/ikeadm" --root "$W/$ns" "$@"; }
+stop_pid() { local p=$1 i; kill "$p" 2>/dev/null || return 0; for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; wait "$p" 2>/dev/null || true; }
+
+check_counters_rise() { # every ESP SA in both namespaces has carried bytes
+    local n line bad=0 count=0
+    for n in $A $B; do
+        while read -r line; do
+            [ -n "$line" ] || continue; set -- $line; count=$((count + 1))
+            echo "   $n: $1 -> $2 spi $3: $4 bytes"
+            [ "$4" -gt 0 ] || bad=$((bad + 1))
+        done <<<"$(sa_bytes $n)"
+    done
+    [ "$count" -ge 4 ] || fail "expected 4 ESP SAs, found $count"
+    [ "$bad" = 0 ] || fail "$bad SA byte counters stayed at 0"
+}
+check_spis_cross() { # A's inbound SPIs are B's outbound ones and the other way round
+    [ "$(esp_spis $A)" = "$(esp_spis $B)" ] || fail "SPIs differ: A $(esp_spis $A | tr '\n' ' ') B $(esp_spis $B | tr '\n' ' ')"
+    echo "   same SPIs on both sides: $(esp_spis $A | tr '\n' ' ')"
+}
+
+step "guest $(uname -r), $(nproc) CPUs"
+mkdir -p "$W" "$OUT"
+ip netns add $A; ip netns add $B
+ip link add veth-a netns $A type veth peer name veth-b netns $B
+ip -n $A addr add $IPA/24 dev veth-a; ip -n $B addr add $IPB/24 dev veth-b
+for n in $A $B; do ip -n $n link set lo up; done
+ip -n $A link set veth-a up; ip -n $B link set veth-b up
+wait_for 10 ping_ok $A $IPB || fail "no plain connectivity"
+
+if [[ " $PHASES " == *" iked "* ]]; then
+    step "ipsecconf and in.iked on both sides"
+    write_iked_files $A $IPA $IPB 15
+    write_iked_files $B $IPB $IPA 15
+    ip netns exec $A "$BIN/ipsecconf" --root "$W/$A" -l | sed 's/^/   /'
+    T=$(up); start_iked $A A; start_iked $B B; metric daemon_start_s "$(since "$T")"
+    no_sas $A && no_sas $B || fail "SAs before any traffic"
+
+    step "one ping: ACQUIRE -> Main Mode -> Quick Mode -> SAs"
+    sniff_start iked
+    T=$(up)
+    ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true   # dropped while the SAs are negotiated
+    wait_for 60 test "$(sa_count $B)" -ge 2 || fail "no SAs 60 s after the ACQUIRE"
+    wait_for 20 test "$(sa_count $A)" -ge 2 || fail "A has no SAs"
+    metric acquire_to_sas_s "$(since "$T")"
+    grep -q "kernel ACQUIRE" "$W/$A/in.iked.log" || fail "A's in.iked saw no ACQUIRE"
+    ip netns exec $A ping -c 5 -i 0.2 -W 2 $IPB | tail -2 | sed 's/^/   /'
+    ip netns exec $B ping -c 3 -i 0.2 -W 2 $IPA | tail -2 | sed 's/^/   /'
+    sniff_stop
+    [ "$IKE" -ge 9 ] || fail "expected at least 9 IKE datagrams (MM 6 + QM 3), saw $IKE"
+    [ "$ESP" -ge 12 ] || fail "expected at least 12 of the 16 ping packets as ESP, saw $ESP"
+    [ "$ICMP" = 0 ] || fail "$ICMP ICMP packets crossed in clear"
+    check_spis_cross
+    check_counters_rise
+    adm $A dump sa | sed 's/^/   A: /'
+
+    step "soft expiry (15 s) rekeys while pings keep flowing"
+    BEFORE=$(esp_spis $A)
+    ip netns exec $A ping -i 0.2 -c 125 -W 1 $IPB >"$W/rekey-ping.txt" 2>&1 || true
+    tail -2 "$W/rekey-ping.txt" | sed 's/^/   /'
+    LOSS=$(grep -oE '[0-9.]+% packet loss' "$W/rekey-ping.txt" | cut -d% -f1)
+    # No process substitution: the guest has no /dev/fd.
+    echo "$BEFORE" >"$W/spis-before"; esp_spis $A >"$W/spis-after"
+    NEW=$(comm -13 "$W/spis-before" "$W/spis-after" | wc -l)
+    [ "$NEW" -ge 2 ] || fail "no new SAs after the soft lifetime (SPIs now: $(esp_spis $A | tr '\n' ' '))"
+    awk -v l="$LOSS" 'BEGIN{exit !(l <= 5)}' || fail "rekey lost $LOSS % of the pings"
+    grep -q "soft expiry" "$W/$A/in.iked.log" || fail "no soft expiry in A's log"
+    echo "   $NEW new SAs, $LOSS % loss; A now holds $(sa_count $A) ESP SAs, B $(sa_count $B)"
+    check_spis_cross
+    metric rekey_ping_loss_percent "$LOSS"
+
+    step "stopping A's in.iked leaves no SA on either side"
+    stop_pid "$IKED_A"
+    wait_for 20 no_sas $B || fail "B still holds $(sa_count $B) SAs after A stopped"
+    no_sas $A || fail "A still holds $(sa_count $A) SAs after it stopped"
+    echo "   no SAs left on A or B"
+    stop_pid "$IKED_B"
+    for n in $A $B; do ip netns exec $n "$BIN/ipsecconf" --root "$W/$n" -F; done
+    [ -z "$(ip -n $A xfrm policy)" ] || fail "policy left after ipsecconf -F"
+fi
+
+if [[ " $PHASES " == *" strongswan "* ]]; then
+    step "strongSwan charon (kernel-netlink) in $B; in.iked in $A"
+    command -v /usr/sbin/charon-systemd >/dev/null || fail "no charon-systemd (scripts/interop/peers.sh install)"
+    D=$W/ss; mkdir -p "$D"/swanctl/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
+    cat >"$D/strongswan.conf" <<-CONF
+	charon-systemd {
+	  load = random nonce openssl pem pkcs1 x509 pubkey gmp aes sha1 sha2 hmac kdf kernel-netlink socket-default vici
+	  install_routes = no
+	  plugins { vici { socket = unix://$D/charon.vici } }
+	  filelog { main { path = $D/charon.log
+	                   default = 1
+	                   ike = 2
+	                   knl = 2
+	                   flush_line = yes } }
+	  journal { default = -1 }
+	}
+	swanctl { load = pem pkcs1 pkcs8 x509 pubkey openssl random }
+	CONF
+    cat >"$D/swanctl/swanctl.conf" <<-CONF
+	connections { e2e { version = 1
+	    local_addrs = $IPB
+	    remote_addrs = $IPA
+	    proposals = aes128-sha1-modp2048
+	    local { auth = psk
+	            id = $IPB }
+	    remote { auth = psk
+	             id = $IPA }
+	    children { e2e { mode = transport
+	                     esp_proposals = aes128-sha1
+	                     start_action = none } } } }
+	secrets { ike-e2e { id-1 = $IPB
+	                    id-2 = $IPA
+	                    secret = "$PSK" } }
+	CONF
+    sw() { STRONGSWAN_CONF=$D/strongswan.conf SWANCTL_DIR=$D/swanctl swanctl "$@" --uri "unix://$D/charon.vici"; }
+    STRONGSWAN_CONF=$D/strongswan.conf ip netns exec $B /usr/sbin/charon-systemd >"$D/stdout.log" 2>&1 </dev/null &
+    PIDS+=("$!"); CHARON=$!
+    wait_for 60 test -S "$D/charon.vici" || fail "charon did not start: $(cat "$D/stdout.log")"
+    sw --load-all >/dev/null
+    write_iked_files $A $IPA $IPB 50
+    start_iked $A A
+
+    step "in.iked initiates (ping -> ACQUIRE), strongSwan responds"
+    sniff_start strongswan-responder
+    ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true
+    wait_for 60 test "$(sa_count $A)" -ge 2 || fail "no SAs in A"
+    wait_for 20 test "$(sa_count $B)" -ge 2 || fail "no SAs in B"
+    ip netns exec $A ping -c 5 -i 0.2 -W 2 $IPB | tail -2 | sed 's/^/   /'
+    sniff_stop
+    [ "$ESP" -ge 10 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
+    check_spis_cross
+    check_counters_rise
+
+    step "strongSwan terminates: in.iked removes its SAs"
+    sw --terminate --ike e2e >/dev/null
+    wait_for 20 no_sas $A || fail "A keeps $(sa_count $A) SAs after strongSwan's Delete"
+    echo "   no SAs left on A"
+
+    step "strongSwan initiates, in.iked responds (inverse acquire through the kernel's policy)"
+    sw --initiate --child e2e --timeout 90 >"$D/initiate.log" 2>&1 || { cat "$D/initiate.log"; fail "swanctl --initiate failed"; }
+    wait_for 20 test "$(sa_count $A)" -ge 2 || fail "no SAs in A"
+    sniff_start strongswan-initiator
+    ip netns exec $B ping -c 5 -i 0.2 -W 2 $IPA | tail -2 | sed 's/^/   /'
+    sniff_stop
+    [ "$ESP" -ge 10 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
+    check_spis_cross
+    check_counters_rise
+
+    step "stopping in.iked: strongSwan is told, no SA is left"
+    stop_pid "$IKED_A"
+    wait_for 20 no_sas $B || fail "B keeps $(sa_count $B) SAs after in.iked stopped"
+    no_sas $A || fail "A keeps SAs"
+    echo "   no SAs left on A or B"
+    stop_pid "$CHARON"
+fi
+
+step "done"
+echo "E2E PASS"
