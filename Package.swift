@@ -97,6 +97,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IKEKernelTests",
+            dependencies: ["IKEKernel", "IKEConfig", "IPsecTypes", "IKETestSupport", "CXFRM"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "InteropTests", dependencies: ["IKETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEDumpTests",

@@ -1,4 +1,9 @@
 /* Netlink sockets for the XFRM kernel port. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/netlink.h>
@@ -52,4 +57,37 @@ ssize_t ike_netlink_receive(int fd, void *buffer, size_t length, int timeout_ms)
         if (errno == EINTR || errno == EAGAIN) continue;
         return -errno;
     }
+}
+
+/* ---- a netlink socket inside a named network namespace ---- */
+
+struct netns_open {
+    const char *path;
+    int protocol;
+    unsigned int groups;
+    int nonblocking;
+    int result;
+};
+
+static void *open_in_netns(void *argument) {
+    /* A socket belongs to the namespace of the thread that creates it: this short-lived thread
+     * enters the namespace, opens the socket and ends, leaving the caller's threads where they were. */
+    struct netns_open *request = argument;
+    int fd = open(request->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { request->result = -errno; return NULL; }
+    if (setns(fd, CLONE_NEWNET) < 0) { request->result = -errno; close(fd); return NULL; }
+    close(fd);
+    request->result = ike_netlink_open(request->protocol, request->groups, request->nonblocking);
+    return NULL;
+}
+
+int ike_netlink_open_in_netns(const char *name, int protocol, unsigned int groups, int nonblocking) {
+    char path[256];
+    if (snprintf(path, sizeof(path), "/var/run/netns/%s", name) >= (int)sizeof(path)) return -ENAMETOOLONG;
+    struct netns_open request = { path, protocol, groups, nonblocking, -EINVAL };
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, open_in_netns, &request);
+    if (rc != 0) return -rc;
+    pthread_join(thread, NULL);
+    return request.result;
 }

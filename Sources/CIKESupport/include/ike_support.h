@@ -59,4 +59,8 @@ int ike_netlink_send(int fd, const void *bytes, size_t length);
 /* Receives one datagram (one or more netlink messages); waits up to `timeout_ms` (-1: forever, 0: not
  * at all). Returns the length, 0 on time-out, or -errno (-ENOBUFS: the kernel dropped notifications). */
 ssize_t ike_netlink_receive(int fd, void *buffer, size_t length, int timeout_ms);
+
+/* ike_netlink_open inside the network namespace /var/run/netns/NAME (ip netns add NAME); the calling
+ * threads stay in their own namespace. */
+int ike_netlink_open_in_netns(const char *name, int protocol, unsigned int groups, int nonblocking);
 #endif

@@ -14,6 +14,12 @@ struct NetlinkRequest {
         append(header)
     }
 
+    /// Appends bytes as they are and pads to 4 bytes (an array's contents, not the array value).
+    mutating func append(_ raw: [UInt8]) {
+        bytes += raw
+        pad()
+    }
+
     /// Appends a fixed struct (or any plain value) and pads to 4 bytes.
     mutating func append<T>(_ value: T) {
         withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }

@@ -16,10 +16,12 @@ final class NetlinkSocket {
     /// Messages not belonging to a request (or not parseable) seen while waiting for one.
     private(set) var strayMessages = 0
 
-    /// Opens a socket of `protocolNumber` bound to `groups` (1-based group numbers).
-    init(protocolNumber: Int32, groups: [UInt32] = [], nonblocking: Bool = false) throws(KernelError) {
+    /// Opens a socket of `protocolNumber` bound to `groups` (1-based group numbers), in the named
+    /// network namespace when one is given.
+    init(protocolNumber: Int32, groups: [UInt32] = [], nonblocking: Bool = false, namespace: String? = nil) throws(KernelError) {
         let mask = groups.reduce(UInt32(0)) { $0 | (1 << ($1 - 1)) }
-        let result = ike_netlink_open(protocolNumber, mask, nonblocking ? 1 : 0)
+        let result = namespace.map { ike_netlink_open_in_netns($0, protocolNumber, mask, nonblocking ? 1 : 0) }
+            ?? ike_netlink_open(protocolNumber, mask, nonblocking ? 1 : 0)
         guard result >= 0 else { throw KernelError(errno: -result, "netlink socket") }
         fd = result
     }
@@ -43,7 +45,7 @@ final class NetlinkSocket {
         var request = request.message(sequence: sequence)
         let sent = request.withUnsafeBytes { ike_netlink_send(fd, $0.baseAddress, $0.count) }
         // Requests can hold keys: gone from this buffer as soon as the kernel has them.
-        request.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        request.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
         guard sent == 0 else { throw KernelError(errno: -sent, "netlink send") }
         var answers: [NetlinkReply] = []
         while true {

@@ -27,12 +27,14 @@ public final class XFRMKernel: KernelPort {
 
     /// Opens both sockets, reads the policy, and (with `probe`) checks that the kernel can hold an ESP
     /// SA with AES and SHA-1, which also loads the modules before the first negotiation needs them.
-    public init(probe: Bool = true) throws(KernelError) {
+    /// `namespace`: work on the kernel tables of that network namespace (`ip netns add NAME`) instead of
+    /// the process's own.
+    public init(probe: Bool = true, namespace: String? = nil) throws(KernelError) {
         do {
-            requests = try NetlinkSocket(protocolNumber: NETLINK_XFRM)
+            requests = try NetlinkSocket(protocolNumber: NETLINK_XFRM, namespace: namespace)
             notifications = try NetlinkSocket(
                 protocolNumber: NETLINK_XFRM, groups: [IKE_XFRMNLGRP_ACQUIRE, IKE_XFRMNLGRP_EXPIRE, IKE_XFRMNLGRP_SA, IKE_XFRMNLGRP_POLICY],
-                nonblocking: true)
+                nonblocking: true, namespace: namespace)
         } catch {
             if error.errno == EPROTONOSUPPORT {
                 throw KernelError("this kernel has no XFRM netlink (CONFIG_XFRM_USER, module xfrm_user): IPsec SAs cannot be installed", errno: error.errno)
