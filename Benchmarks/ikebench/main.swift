@@ -1,5 +1,6 @@
 // ikebench: time per operation of the foundations in release mode (docs/PERFORMANCE.md).
-// Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run.
+// Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run;
+// `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP).
 import Foundation
 import IKEConfig
 import IKECrypto
@@ -141,6 +142,10 @@ func configBenchmarks() throws {
 }
 
 print("ikebench: release build, best of 5 rounds")
+if CommandLine.arguments.dropFirst().first == "xfrm" {
+    try xfrmBenchmark(pairs: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200)
+    exit(0)
+}
 try configBenchmarks()
 try decodeBenchmarks()
 try keyScheduleBenchmark()

@@ -481,10 +481,24 @@ struct LoopbackDaemonTests {
         #expect(stranger.status == 1 && !stranger.standardOutput.contains("Current privilege level"))
     }
 
+    @Test("a stopping daemon deletes its SAs and tells the peer, so neither side keeps any")
+    func cleanStop() throws {
+        let (a, b) = try Self.establishedPair("127.0.0.1", "127.0.0.39")
+        #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        a.process.terminate()
+        a.process.waitUntilExit()
+        #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (0)") }.contains("IPsec SAs (0)"))
+        #expect(try b.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (0)") }.contains("phase 1 SAs (0)"))
+        let log = try String(contentsOfFile: a.root + "/in.iked.log", encoding: .utf8)
+        #expect(log.contains("0 IPsec SA pairs left in the memory kernel"), "\(log)")
+    }
+
     @Test("get p1 and del p1 take host names; every address pair of one family is tried")
     func phase1ByHostName() throws {
-        let (a, _) = try Self.establishedPair("127.0.0.1", "127.0.0.38")
-        // localhost is 127.0.0.1 and usually ::1: the IPv6 pair finds nothing, the IPv4 pair the SA.
+        // The peer must outlive the checks: a stopping in.iked deletes its SAs at the peer too.
+        let (a, b) = try Self.establishedPair("127.0.0.1", "127.0.0.38")
+        defer { withExtendedLifetime(b) {} }
+        // localhost is 127.0.0.1 and often ::1: an IPv6 pair finds nothing, the IPv4 pair the SA.
         #expect(try a.adm(["get", "p1", "localhost", "127.0.0.38"]).standardOutput.hasPrefix("IKESA: I: 0x"))
         let none = try a.adm(["get", "p1", "localhost", "localhost"])
         #expect(none.status == 1 && none.standardOutput.contains("Could not find requested phase 1 SA."))
