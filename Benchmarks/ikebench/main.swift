@@ -141,11 +141,12 @@ func configBenchmarks() throws {
     measure("rule lookup that matches nothing among 10,000 rules", iterations: 4096) { _ = table.rule(local: miss.0, remote: miss.1) }
 }
 
-print("ikebench: release build, best of 5 rounds")
 if CommandLine.arguments.dropFirst().first == "xfrm" {
+    print("ikebench xfrm: release build, one pass over every pair")
     try xfrmBenchmark(pairs: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200)
     exit(0)
 }
+print("ikebench: release build, best of 5 rounds")
 try configBenchmarks()
 try decodeBenchmarks()
 try keyScheduleBenchmark()

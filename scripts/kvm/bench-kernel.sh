@@ -55,7 +55,7 @@ ip -n $A addr add $IPA/24 dev veth-a; ip -n $B addr add $IPB/24 dev veth-b
 for n in $A $B; do ip -n $n link set lo up; done
 ip -n $A link set veth-a up; ip -n $B link set veth-b up
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null || true; done; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; true' EXIT
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null || true; done; cp -r $W "${IKE_GUEST_OUT:-/tmp}/" 2>/dev/null; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; true' EXIT
 for side in "$A $IPA $IPB" "$B $IPB $IPA"; do
     set -- $side; d=$W/$1
     mkdir -p $d/etc/inet/ike $d/etc/inet/secret $d/var/run
@@ -76,14 +76,14 @@ for ((r = 0; r < ROUNDS; r++)); do
     ip netns exec $A bash -c "echo x >/dev/udp/$IPB/9" 2>/dev/null || true
     for ((i = 0; i < 300; i++)); do [ "$(sas $A)" -ge 2 ] && break; sleep 0.1; done
     sleep 0.3; kill $MON; wait $MON 2>/dev/null || true
-    # Timestamp lines precede each event: the acquire, then the two SAs (UPDSA of the larval inbound, NEWSA outbound).
-    awk '/^Timestamp:/{t=$3} /^acquire/{a=t} /^src .* dst /{if (a != "") { n++; if (n == 2) { print a, t; exit } }}' $W/monitor.txt >>$W/times
+    # Each event starts "[2026-11-29T08:37:50.032651] ": the acquire, then our two SAs (UPDSA, NEWSA).
+    awk '/^\[.*\] acquire/{a=substr($1, 13, 15)} /^\[.*\] (Updated )?src .* dst /{if (a != "") { n++; if (n == 2) { print a, substr($1, 13, 15); exit } }}' $W/monitor.txt >>$W/times
     ip netns exec $A "$BIN/ikeadm" --root $W/$A del sa $IPB >/dev/null
     ip netns exec $A "$BIN/ikeadm" --root $W/$A flush p1 >/dev/null
     for ((i = 0; i < 100; i++)); do [ "$(sas $A)" = 0 ] && [ "$(sas $B)" = 0 ] && break; sleep 0.1; done
     sleep 0.5
 done
-# Timestamps are "HH:MM:SS.micro" in the monitor's output.
+# Both columns are HH:MM:SS.micro.
 awk '{split($1, a, ":"); split($2, b, ":"); d = (b[1]*3600 + b[2]*60 + b[3]) - (a[1]*3600 + a[2]*60 + a[3]); print d * 1000}' $W/times | sort -n >$W/ms
 echo "rounds measured: $(wc -l <$W/ms) of $ROUNDS; ms from ACQUIRE to both SAs: $(tr '\n' ' ' <$W/ms)"
 MEDIAN=$(awk '{v[NR]=$1} END{print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}' $W/ms)
