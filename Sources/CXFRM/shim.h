@@ -9,6 +9,7 @@
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
 #include <linux/xfrm.h>
+#include <linux/udp.h>
 
 static const uint16_t IKE_XFRM_MSG_NEWSA = XFRM_MSG_NEWSA;
 static const uint16_t IKE_XFRM_MSG_DELSA = XFRM_MSG_DELSA;

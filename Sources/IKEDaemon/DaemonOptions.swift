@@ -23,6 +23,8 @@ public struct DaemonOptions: Sendable {
     public var debugCategories: DebugCategories
     /// The administrative privilege level at start (in.iked -p).
     public var privilege: PrivilegeLevel = .base
+    /// The anti-replay window of every SA installed, in packets (1–4096; `--replay-window`).
+    public var replayWindow: UInt32 = 32
     /// Exempt the IKE sockets from IPsec policy (needs the XFRM-capable kernel and privileges).
     public var bypassIPsec: Bool
     /// Route SIGHUP/SIGTERM/SIGINT to this daemon (false when several run in one process, as in the demo).

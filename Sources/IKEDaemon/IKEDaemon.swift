@@ -90,7 +90,8 @@ public final class IKEDaemon: @unchecked Sendable {
         let outcome = ConfigurationCheck.run(options.paths)
         guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
         return EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
-                              policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port)
+                              policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port,
+                              replayWindow: options.replayWindow)
     }
 
     /// The IPsec policy whose actions become Quick Mode proposals: what `ipsecconf` loaded into the
@@ -337,7 +338,10 @@ public final class IKEDaemon: @unchecked Sendable {
                 guard privilege == .keymat else { return "ERROR Operation not permitted: key material needs privilege level keymat (in.iked -p keymat)" }
                 return "OK\n" + ControlCommands.keyTable(engine.phase1Summaries)
             case .dumpSAs: return "OK\n" + ControlCommands.ipsec(engine.ipsecSummaries)
-            case .getStatistics: return "OK\n" + ControlCommands.statistics(engine.statistics)
+            case .getStatistics:
+                // The kernel port's view: what it installed, and what it received and could not use.
+                let kernelLine = "Kernel (\(kernel.name)): \(kernel.installed.count) SAs installed, \(kernel.malformedMessages) malformed or unexpected messages ignored"
+                return "OK\n" + ControlCommands.statistics(engine.statistics) + "\n" + kernelLine
             case .initiate(let source, let destination):
                 execute(engine.handle(.acquire(AcquireRequest(localAddress: source, remoteAddress: destination)), at: now))
                 return "OK\nInitiated negotiation \(source) -> \(destination)"

@@ -7,8 +7,9 @@ import Glibc
 /// The outer addresses of a tunnel interface (ipip, sit, ip6tnl, gre, ip6gre, vti), read over
 /// rtnetlink: what ipsecinit.conf's `tunnel <interface>` means on Linux.
 public enum TunnelInterfaces {
-    public static func endpoints(of name: String) -> (local: IPAddress, remote: IPAddress)? {
-        guard let socket = try? NetlinkSocket(protocolNumber: NETLINK_ROUTE) else { return nil }
+    /// `namespace`: look in that network namespace instead of the process's own.
+    public static func endpoints(of name: String, namespace: String? = nil) -> (local: IPAddress, remote: IPAddress)? {
+        guard let socket = try? NetlinkSocket(protocolNumber: NETLINK_ROUTE, namespace: namespace) else { return nil }
         var request = NetlinkRequest(type: UInt16(RTM_GETLINK), flags: 0)
         var info = ifinfomsg()
         info.ifi_family = UInt8(AF_UNSPEC)

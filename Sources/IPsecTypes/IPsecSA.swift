@@ -86,6 +86,20 @@ public struct SALifetime: Hashable, Sendable {
     }
 }
 
+/// ESP in UDP (RFC 3948): the ports the SA's packets are wrapped in, for NAT traversal.
+public struct UDPEncapsulation: Hashable, Sendable {
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// The peer's address before NAT (RFC 3947 NAT-OA), when known.
+    public var originalAddress: IPAddress?
+
+    public init(sourcePort: UInt16, destinationPort: UInt16, originalAddress: IPAddress? = nil) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.originalAddress = originalAddress
+    }
+}
+
 /// One direction of a negotiated IPsec SA, as the kernel port installs it.
 public struct IPsecSA: Sendable, Equatable {
     public var spi: UInt32
@@ -105,11 +119,13 @@ public struct IPsecSA: Sendable, Equatable {
     public var lifetime: SALifetime
     /// Anti-replay window in packets; never 0 for SAs we negotiate (isakmpd CVE-2006-4436).
     public var replayWindow: UInt32
+    /// ESP in UDP when a NAT is in the way (nil: plain ESP).
+    public var udpEncapsulation: UDPEncapsulation?
 
     public init(
         spi: UInt32, protocolID: SecurityProtocol, source: IPAddress, destination: IPAddress, mode: IPsecMode, selector: TrafficSelector,
         encryption: ESPTransformID?, encryptionKeyBits: Int, encryptionKey: SecretBytes, integrity: IPsecAuthAlgorithm?,
-        integrityKey: SecretBytes, lifetime: SALifetime, replayWindow: UInt32
+        integrityKey: SecretBytes, lifetime: SALifetime, replayWindow: UInt32, udpEncapsulation: UDPEncapsulation? = nil
     ) {
         self.spi = spi
         self.protocolID = protocolID
@@ -124,6 +140,7 @@ public struct IPsecSA: Sendable, Equatable {
         self.integrityKey = integrityKey
         self.lifetime = lifetime
         self.replayWindow = replayWindow
+        self.udpEncapsulation = udpEncapsulation
     }
 
     /// Algorithms as a short text, never keys: `ESP AES-CBC-128/HMAC-SHA1`.

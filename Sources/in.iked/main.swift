@@ -53,6 +53,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Kernel port: xfrm (Linux XFRM netlink; the default as root) or memory (SAs kept in the daemon: tests, unprivileged runs).", valueName: "kernel"))
     var kernel: String?
 
+    @Option(name: .long, help: ArgumentHelp("Anti-replay window of the IPsec SAs installed, in packets (1-4096, default 32).", valueName: "packets"))
+    var replayWindow: UInt32 = 32
+
     @Option(name: .long, help: ArgumentHelp("Address to listen on (repeatable; default all).", valueName: "address"))
     var listen: [String] = []
 
@@ -73,6 +76,8 @@ struct InIked: ParsableCommand {
             throw ValidationError("-p takes 0, 1, 2, base, modkeys or keymat, not '\(privilege)'")
         }
         if let kernel, !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
+        // A zero window turns replay protection off (isakmpd CVE-2006-4436): never.
+        if !(1...4096).contains(replayWindow) { throw ValidationError("--replay-window takes 1 to 4096 packets") }
         for address in listen where IPAddress(address) == nil { throw ValidationError("--listen: '\(address)' is not an address") }
         if let debugLevel, DebugCategories(parsing: debugLevel) == nil { throw ValidationError("--debug-level: '\(debugLevel)' is not a number or a list of category names") }
     }
@@ -114,6 +119,7 @@ struct InIked: ParsableCommand {
         var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug,
                                     bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
+        options.replayWindow = replayWindow
         if let controlGroup {
             guard let id = ControlSocket.groupID(controlGroup) else {
                 print("in.iked: --control-group: no group '\(controlGroup)'")

@@ -83,9 +83,14 @@ struct IPsecConf: ParsableCommand {
     // MARK: Steps
 
     private func load(_ file: String, into kernel: XFRMKernel) throws {
-        var active = try readState()
+        let before = try readState()
         let entries = try parse(file)
-        let translated = try translate(entries, firstIndex: active.nextIndex)
+        let translated = try translate(entries, firstIndex: before.nextIndex)
+        // The entries are recorded before the kernel has them: in.iked re-reads this file when it is
+        // told of the new policy, and must find the proposals for it there.
+        var active = before
+        active.items += translated.map(\.0)
+        try saveState(active)
         var installed: [KernelPolicy] = []
         for (item, policies) in translated {
             for policy in policies {
@@ -94,14 +99,13 @@ struct IPsecConf: ParsableCommand {
                 } catch {
                     // All or nothing: what this run added goes again.
                     for done in installed { try? kernel.deletePolicy(done) }
+                    try saveState(before)
                     let location = item.entry.location
                     print("ipsecconf: \(location.file):\(location.lineAndColumn): the kernel refused \(policy.direction.rawValue) policy \(policy.selector): \(error)")
                     throw ExitCode(1)
                 }
             }
-            active.items.append(item)
         }
-        try saveState(active)
         if !quiet {
             print("ipsecconf: \(translated.count) entr\(translated.count == 1 ? "y" : "ies") from \(file) loaded as \(installed.count) kernel polic\(installed.count == 1 ? "y" : "ies")")
         }
@@ -162,7 +166,7 @@ struct IPsecConf: ParsableCommand {
         for (offset, entry) in entries.enumerated() {
             let index = firstIndex + offset
             do {
-                result.append((ActivePolicy.Item(index: index, entry: entry), try PolicyTranslation.policies(for: entry, index: index, tunnels: TunnelInterfaces.endpoints)))
+                result.append((ActivePolicy.Item(index: index, entry: entry), try PolicyTranslation.policies(for: entry, index: index, tunnels: { TunnelInterfaces.endpoints(of: $0) })))
             } catch {
                 print("\(entry.location): \(error)")
                 failed = true

@@ -485,6 +485,7 @@ struct LoopbackDaemonTests {
     func cleanStop() throws {
         let (a, b) = try Self.establishedPair("127.0.0.1", "127.0.0.39")
         #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+        #expect(try a.adm(["get", "stats"]).standardOutput.contains("Kernel (memory): 2 SAs installed, 0 malformed or unexpected messages ignored"))
         a.process.terminate()
         a.process.waitUntilExit()
         #expect(try b.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (0)") }.contains("IPsec SAs (0)"))

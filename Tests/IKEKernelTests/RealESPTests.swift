@@ -119,4 +119,37 @@ struct RealESPTests {
         try kernel.install(inbound: inbound, outbound: outbound)
         #expect(namespace.ip("xfrm", "state").output.contains("replay_window 128, bitmap-length 4"))
     }
+
+    @Test("an ESP-in-UDP SA (for NAT traversal) is accepted with its ports")
+    func udpEncapsulation() throws {
+        guard let namespace = try Self.namespace() else { return }
+        let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
+        var (inbound, outbound) = Self.pair(Self.suites[0], inboundSPI: 0x7100_0001, outboundSPI: 0x7100_0002)
+        inbound.udpEncapsulation = UDPEncapsulation(sourcePort: 4500, destinationPort: 4500)
+        outbound.udpEncapsulation = UDPEncapsulation(sourcePort: 4500, destinationPort: 4500)
+        try kernel.install(inbound: inbound, outbound: outbound)
+        let state = namespace.ip("xfrm", "state").output
+        #expect(state.components(separatedBy: "encap type espinudp sport 4500 dport 4500").count - 1 == 2, "\(state)")
+    }
+
+    @Test("ipsecconf takes a tunnel entry's outer addresses from the tunnel interface")
+    func tunnelInterface() throws {
+        guard let namespace = try Self.namespace() else { return }
+        let made = namespace.ip("link", "add", "ip.tun0", "type", "ipip", "local", "203.0.113.1", "remote", "203.0.113.2")
+        #expect(made.status == 0, "\(made.errors)")
+        let endpoints = try #require(TunnelInterfaces.endpoints(of: "ip.tun0", namespace: namespace.name))
+        #expect(TunnelInterfaces.endpoints(of: "ip.tun9", namespace: namespace.name) == nil)
+        #expect(endpoints.local == IPAddress("203.0.113.1") && endpoints.remote == IPAddress("203.0.113.2"))
+        let binary = try #require(ProductRunner.path(of: "ipsecconf"))
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ikeesp-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "{tunnel ip.tun0 negotiate tunnel laddr 10.0.0.0/24 raddr 10.9.0.0/24} ipsec {encr_algs aes encr_auth_algs sha1}\n"
+            .write(toFile: root + "/tunnel.conf", atomically: true, encoding: .utf8)
+        let loaded = namespace.run([binary, "--root", root, "-a", root + "/tunnel.conf"])
+        #expect(loaded.status == 0, "\(loaded.output)")
+        let policy = namespace.ip("xfrm", "policy").output
+        #expect(policy.contains("tmpl src 203.0.113.1 dst 203.0.113.2") && policy.contains("tmpl src 203.0.113.2 dst 203.0.113.1"), "\(policy)")
+        #expect(policy.contains("dir fwd") && policy.contains("mode tunnel"))
+    }
 }

@@ -83,6 +83,19 @@ struct XFRMCodecTests {
         #expect(state.replay_window == 128 && state.bmp_len == 4 && replay.count == MemoryLayout<xfrm_replay_state_esn>.size + 16)
     }
 
+    @Test("ESP in UDP carries its ports and the original address; AH cannot")
+    func udpEncapsulation() throws {
+        var sa = Self.sa(encryption: .aes, bits: 128, integrity: .hmacSHA1)
+        sa.udpEncapsulation = UDPEncapsulation(sourcePort: 4500, destinationPort: 4501, originalAddress: Self.address("10.0.0.7"))
+        let message = try Self.received(try XFRMCodec.addSA(sa, reqid: 0, update: false))
+        let encap = try #require(message.attributes(after: MemoryLayout<xfrm_usersa_info>.size)?[IKE_XFRMA_ENCAP]?.load(xfrm_encap_tmpl.self))
+        #expect(encap.encap_type == 2 && UInt16(bigEndian: encap.encap_sport) == 4500 && UInt16(bigEndian: encap.encap_dport) == 4501)
+        #expect(XFRMCodec.ipAddress(encap.encap_oa, family: 2) == Self.address("10.0.0.7"))
+        var ah = Self.sa(encryption: nil, bits: 0, integrity: .hmacSHA1, protocolID: .ah)
+        ah.udpEncapsulation = UDPEncapsulation(sourcePort: 4500, destinationPort: 4500)
+        #expect(throws: KernelError.self) { try XFRMCodec.addSA(ah, reqid: 0, update: false) }
+    }
+
     @Test("an algorithm the kernel has no name for is refused before anything is sent")
     func unknownAlgorithm() {
         #expect(throws: KernelError.self) { try XFRMCodec.addSA(Self.sa(encryption: .desIV64, bits: 64, integrity: nil), reqid: 0, update: false) }

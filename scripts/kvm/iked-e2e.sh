@@ -81,9 +81,10 @@ write_iked_files() { # write_iked_files NS ME PEER SOFT_SECS
 	CONF
     printf '{ localidtype ip localid %s remoteidtype ip remoteid %s key "%s" }\n' "$2" "$3" "$PSK" >"$d/etc/inet/secret/ike.preshared"
     chmod 600 "$d/etc/inet/secret/ike.preshared"
-    printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha1 sa shared }\n' "$2" "$3" >"$d/etc/inet/ipsecinit.conf"
-    ip netns exec "$1" "$BIN/ipsecconf" --root "$d" -a "$d/etc/inet/ipsecinit.conf"
+    # Not /etc/inet/ipsecinit.conf: in.iked must learn this policy from what ipsecconf loads.
+    printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha1 sa shared }\n' "$2" "$3" >"$d/policy.conf"
 }
+load_policy() { ip netns exec "$1" "$BIN/ipsecconf" --root "$W/$1" -a "$W/$1/policy.conf"; }
 start_iked() { # start_iked NS
     local d=$W/$1
     ip netns exec "$1" "$BIN/in.iked" --root "$d" -d >"$d/in.iked.log" 2>&1 &
@@ -120,11 +121,12 @@ ip -n $A link set veth-a up; ip -n $B link set veth-b up
 wait_for 10 ping_ok $A $IPB || fail "no plain connectivity"
 
 if [[ " $PHASES " == *" iked "* ]]; then
-    step "ipsecconf and in.iked on both sides"
+    step "in.iked on both sides, then ipsecconf loads the policy (the daemons pick it up live)"
     write_iked_files $A $IPA $IPB 15
     write_iked_files $B $IPB $IPA 15
-    ip netns exec $A "$BIN/ipsecconf" --root "$W/$A" -l | sed 's/^/   /'
     T=$(up); start_iked $A A; start_iked $B B; metric daemon_start_s "$(since "$T")"
+    load_policy $A; load_policy $B
+    ip netns exec $A "$BIN/ipsecconf" --root "$W/$A" -l | sed 's/^/   /'
     no_sas $A && no_sas $B || fail "SAs before any traffic"
 
     step "one ping: ACQUIRE -> Main Mode -> Quick Mode -> SAs"
@@ -210,6 +212,7 @@ if [[ " $PHASES " == *" strongswan "* ]]; then
     wait_for 60 test -S "$D/charon.vici" || fail "charon did not start: $(cat "$D/stdout.log")"
     sw --load-all >/dev/null
     write_iked_files $A $IPA $IPB 50
+    load_policy $A
     start_iked $A A
 
     step "in.iked initiates (ping -> ACQUIRE), strongSwan responds"

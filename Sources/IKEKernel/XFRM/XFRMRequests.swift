@@ -29,6 +29,15 @@ extension XFRMCodec {
             guard let name = integrity.kernelName, let truncation = integrity.truncationBits else { throw KernelError("no kernel algorithm for \(integrity)") }
             request.appendAttribute(IKE_XFRMA_ALG_AUTH_TRUNC, algorithm(name: name, key: sa.integrityKey, truncationBits: truncation))
         }
+        if let encapsulation = sa.udpEncapsulation {
+            guard sa.protocolID == .esp else { throw KernelError("UDP encapsulation is for ESP only (RFC 3948)") }
+            var template = xfrm_encap_tmpl()
+            template.encap_type = UInt16(UDP_ENCAP_ESPINUDP)
+            template.encap_sport = encapsulation.sourcePort.bigEndian
+            template.encap_dport = encapsulation.destinationPort.bigEndian
+            if let original = encapsulation.originalAddress { template.encap_oa = address(original) }
+            request.appendAttribute(IKE_XFRMA_ENCAP, value: template)
+        }
         if sa.replayWindow > 32 {
             var replay = xfrm_replay_state_esn()
             replay.bmp_len = (sa.replayWindow + 31) / 32
