@@ -49,7 +49,7 @@ struct KernelGuestTests {
         let outcome = Spawn.run(["/usr/bin/env", "IKE_GUEST_TIMEOUT=600", "/bin/bash", Self.runner, script])
         #expect(outcome.status == 0, "\(outcome.output.suffix(6000))\n\(outcome.errors.suffix(2000))")
         // Every test of the suite ran there (none skipped on a missing prerequisite).
-        for name in ["every algorithm installs", "refused outbound SA", "replay window of 128", "ESP-in-UDP", "tunnel entry's outer addresses"] {
+        for name in ["every algorithm installs", "refused outbound SA", "replay window of 128", "ESP-in-UDP", "tunnel entry's outer addresses", "lost notifications"] {
             #expect(outcome.output.contains("✔") && outcome.output.contains(name), "\(name) did not run in the guest")
         }
     }

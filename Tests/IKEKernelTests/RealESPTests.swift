@@ -152,4 +152,16 @@ struct RealESPTests {
         #expect(policy.contains("tmpl src 203.0.113.1 dst 203.0.113.2") && policy.contains("tmpl src 203.0.113.2 dst 203.0.113.1"), "\(policy)")
         #expect(policy.contains("dir fwd") && policy.contains("mode tunnel"))
     }
+
+    @Test("after lost notifications the port finds which of its SAs the kernel no longer has")
+    func reconcile() throws {
+        guard let namespace = try Self.namespace() else { return }
+        let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
+        let (inbound, outbound) = Self.pair(Self.suites[0], inboundSPI: 0x7200_0001, outboundSPI: 0x7200_0002)
+        try kernel.install(inbound: inbound, outbound: outbound)
+        #expect(kernel.reconcile().isEmpty)
+        namespace.ip("xfrm", "state", "delete", "src", "192.0.2.2", "dst", "192.0.2.1", "proto", "esp", "spi", "0x72000001")
+        #expect(kernel.reconcile() == [.deleted(spi: 0x7200_0001, protocolID: .esp, destination: Self.us)])
+        #expect(kernel.installed.map(\.spi) == [0x7200_0002])
+    }
 }

@@ -142,13 +142,32 @@ public final class XFRMKernel: KernelPort {
                 events.append(event)
             }
         }
+        if batch.overrun {
+            // The kernel dropped notifications: any of them may have been a delete of ours.
+            events += reconcile()
+        }
         if policiesChanged {
-            // A lost notification may have been any of them: the policy is read again, and SAs the
-            // kernel no longer has are reported gone.
             try? refreshPolicies()
             events.append(.policiesChanged)
         }
         return events
+    }
+
+    /// Asks the kernel for every SA this port installed; those it no longer has are reported deleted
+    /// (what the notifications would have said had they not been dropped).
+    public func reconcile() -> [KernelEvent] {
+        var gone: [KernelEvent] = []
+        for key in table.keys.sorted(by: { $0.spi < $1.spi }) {
+            do {
+                _ = try requests.transact(XFRMCodec.getSA(spi: key.spi, protocolID: key.protocolID, destination: key.destination), dump: false)
+            } catch where error.errno == ESRCH {
+                table[key] = nil
+                gone.append(.deleted(spi: key.spi, protocolID: key.protocolID, destination: key.destination))
+            } catch {
+                continue
+            }
+        }
+        return gone
     }
 
     // MARK: Policy
