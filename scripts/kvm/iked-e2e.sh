@@ -3,7 +3,8 @@
 # Tests/KernelTests). Two network namespaces joined by a veth; ipsecconf loads the policy on both
 # sides; in.iked (XFRM kernel port, its default as root) runs on both; one ping triggers
 # ACQUIRE -> Main Mode -> Quick Mode -> SAs; the traffic must cross as ESP (sniffed on the wire) and
-# raise every SA byte counter; with a 15 s soft lifetime the SAs are rekeyed while pings keep flowing;
+# raise every SA byte counter; with a 15 s soft lifetime the SAs are rekeyed while pings keep flowing,
+# and at the 60 s hard lifetime the first ones go on both sides;
 # stopping one daemon must leave no SA on either side. Then the same against strongSwan's charon
 # (kernel-netlink) in both directions. Prints "E2E PASS" at the end.
 #
@@ -136,6 +137,7 @@ if [[ " $PHASES " == *" iked "* ]]; then
     wait_for 60 test "$(sa_count $B)" -ge 2 || fail "no SAs 60 s after the ACQUIRE"
     wait_for 20 test "$(sa_count $A)" -ge 2 || fail "A has no SAs"
     metric acquire_to_sas_s "$(since "$T")"
+    T_FIRST_SA=$(up); esp_spis $A >"$W/spis-first"
     grep -q "kernel ACQUIRE" "$W/$A/in.iked.log" || fail "A's in.iked saw no ACQUIRE"
     ip netns exec $A ping -c 5 -i 0.2 -W 2 $IPB | tail -2 | sed 's/^/   /'
     ip netns exec $B ping -c 3 -i 0.2 -W 2 $IPA | tail -2 | sed 's/^/   /'
@@ -161,6 +163,22 @@ if [[ " $PHASES " == *" iked "* ]]; then
     echo "   $NEW new SAs, $LOSS % loss; A now holds $(sa_count $A) ESP SAs, B $(sa_count $B)"
     check_spis_cross
     metric rekey_ping_loss_percent "$LOSS"
+
+    step "hard expiry (60 s): the first SAs go on both sides while traffic keeps flowing"
+    REMAINING=$(awk -v t="$T_FIRST_SA" -v now="$(up)" 'BEGIN{r = t + 64 - now; print (r > 1 ? int(r * 5) : 5)}')
+    ip netns exec $A ping -i 0.2 -c "$REMAINING" -W 1 $IPB >"$W/hard-ping.txt" 2>&1 || true
+    tail -2 "$W/hard-ping.txt" | sed 's/^/   /'
+    for n in $A $B; do
+        esp_spis $n >"$W/spis-now"
+        LEFT=$(comm -12 "$W/spis-first" "$W/spis-now" | wc -l)
+        [ "$LEFT" = 0 ] || fail "$n still holds $LEFT of the first SAs after their hard lifetime"
+    done
+    LOSS=$(grep -oE '[0-9.]+% packet loss' "$W/hard-ping.txt" | cut -d% -f1)
+    awk -v l="$LOSS" 'BEGIN{exit !(l <= 5)}' || fail "hard expiry lost $LOSS % of the pings"
+    grep -q "hard lifetime" "$W/$A/in.iked.log" || fail "no hard expiry in A's log"
+    echo "   first SAs gone on both sides, $LOSS % loss; A holds $(sa_count $A) ESP SAs"
+    check_spis_cross
+    metric hard_expiry_ping_loss_percent "$LOSS"
 
     step "stopping A's in.iked leaves no SA on either side"
     stop_pid "$IKED_A"
