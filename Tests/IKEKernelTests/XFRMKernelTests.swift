@@ -25,8 +25,8 @@ struct XFRMKernelTests {
             {raddr 198.51.100.0/24} drop {dir out}
             """)
         let installed = try wanted.map { try kernel.installPolicy($0) }
-        #expect(installed.allSatisfy { $0.index != 0 })
         let read = try #require(kernel.policies)
+        #expect(read.count == wanted.count && read.allSatisfy { $0.index != 0 })
         for policy in wanted {
             let found = read.first { $0.direction == policy.direction && $0.selector == policy.selector }
             var expected = policy
@@ -34,10 +34,14 @@ struct XFRMKernelTests {
             #expect(found == expected)
         }
         #expect(namespace.ip("xfrm", "policy").output.contains("proto esp reqid 65537 mode transport"))
+        // Deleted by selector (the add's answer has no index), then by the index read back.
         try kernel.deletePolicy(installed[0])
         #expect(try #require(kernel.policies).count == wanted.count - 1)
+        let byIndex = try #require(kernel.policies?.first { $0.selector == wanted[1].selector && $0.direction == wanted[1].direction })
+        try kernel.deletePolicy(byIndex)
+        #expect(try #require(kernel.policies).count == wanted.count - 2)
         try kernel.refreshPolicies()
-        #expect(try #require(kernel.policies).count == wanted.count - 1)
+        #expect(try #require(kernel.policies).count == wanted.count - 2)
         try kernel.flushPolicies()
         #expect(namespace.ip("xfrm", "policy").output.isEmpty)
         #expect(throws: KernelError.self) { try kernel.deletePolicy(installed[1]) }

@@ -16,6 +16,7 @@ public final class XFRMKernel: KernelPort {
     /// SPIs from ALLOCSPI: their larval SA is updated (UPDSA) rather than added.
     private var allocated: Set<SAKey> = []
     private var policyCache: [KernelPolicy] = []
+    private var policyCacheStale = false
     private var ignoredCount = 0
     private var malformedCount = 0
 
@@ -172,27 +173,38 @@ public final class XFRMKernel: KernelPort {
 
     // MARK: Policy
 
-    public var policies: [KernelPolicy]? { policyCache }
+    /// The kernel's policy as last read; read again first when this port changed it since.
+    public var policies: [KernelPolicy]? {
+        if policyCacheStale { try? refreshPolicies() }
+        return policyCache
+    }
 
     public func refreshPolicies() throws(KernelError) {
         let answers = try requests.transact(XFRMCodec.dumpPolicies(), dump: true)
         policyCache = answers.compactMap(XFRMCodec.policy)
+        policyCacheStale = false
     }
 
+    /// Adds a policy. The kernel's acknowledgement carries no index, so the policy comes back with
+    /// index 0 (deletes then go by selector); `policies` reads the table again when next asked, not
+    /// after every add (a 2,000-entry file would otherwise re-read the table 4,000 times).
     public func installPolicy(_ policy: KernelPolicy) throws(KernelError) -> KernelPolicy {
         try requests.acknowledge(XFRMCodec.addPolicy(policy))
-        try refreshPolicies()
-        return policyCache.first { $0.direction == policy.direction && $0.selector == policy.selector && $0.priority == policy.priority } ?? policy
+        policyCacheStale = true
+        var added = policy
+        added.index = 0
+        return added
     }
 
     public func deletePolicy(_ policy: KernelPolicy) throws(KernelError) {
-        try requests.acknowledge(XFRMCodec.deletePolicy(index: policy.index, direction: policy.direction))
-        policyCache.removeAll { $0.index == policy.index && $0.direction == policy.direction }
+        try requests.acknowledge(XFRMCodec.deletePolicy(policy))
+        policyCacheStale = true
     }
 
     public func flushPolicies() throws(KernelError) {
         try requests.acknowledge(XFRMCodec.flushPolicies())
         policyCache = []
+        policyCacheStale = false
     }
 
     // MARK: Start-up check

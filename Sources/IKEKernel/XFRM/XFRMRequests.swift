@@ -144,11 +144,12 @@ extension XFRMCodec {
         return request
     }
 
-    /// XFRM_MSG_DELPOLICY by index.
-    static func deletePolicy(index: UInt32, direction: KernelPolicyDirection) -> NetlinkRequest {
+    /// XFRM_MSG_DELPOLICY by the kernel's index, or by direction and selector when the index is not known.
+    static func deletePolicy(_ policy: KernelPolicy) -> NetlinkRequest {
         var id = xfrm_userpolicy_id()
-        id.index = index
-        id.dir = self.direction(direction)
+        id.index = policy.index
+        id.dir = direction(policy.direction)
+        if policy.index == 0 { id.sel = selector(policy.selector) }
         var request = NetlinkRequest(type: IKE_XFRM_MSG_DELPOLICY, flags: IKE_NLM_F_ACK)
         request.append(id)
         return request
