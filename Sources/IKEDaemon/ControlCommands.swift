@@ -142,15 +142,9 @@ enum ControlCommands {
         return UInt64(digits, radix: 16)
     }
 
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func hex(_ value: UInt64) -> String { value.paddedHex }
 
-    static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-    }
+    static func hex(_ value: UInt32) -> String { value.paddedHex }
 
     static func phase1(_ summaries: [Phase1Summary], showKeys: Bool) -> String {
         (summaries.map { phase1($0, showKeys: showKeys) } + ["Completed dump of phase 1 SAs (\(summaries.count))"]).joined(separator: "\n\n")

@@ -68,6 +68,12 @@ sniff_stop() {
     echo "   wire: $IKE IKE datagrams (UDP 500), $ESP ESP packets, $ICMP cleartext ICMP"
 }
 ping_ok() { ip netns exec "$1" ping -c 1 -W 2 "$2"; }
+ping_flow() { # ping_flow COUNT NAME: pings from A to B every 0.2 s; LOSS = the percentage lost, at most 5
+    ip netns exec $A ping -i 0.2 -c "$1" -W 1 $IPB >"$W/$2-ping.txt" 2>&1 || true
+    tail -2 "$W/$2-ping.txt" | sed 's/^/   /'
+    LOSS=$(grep -oE '[0-9.]+% packet loss' "$W/$2-ping.txt" | cut -d% -f1)
+    awk -v l="$LOSS" 'BEGIN{exit !(l <= 5)}' || fail "$2 lost $LOSS % of the pings"
+}
 
 write_iked_files() { # write_iked_files NS ME PEER SOFT_SECS
     local d=$W/$1
@@ -151,14 +157,11 @@ if [[ " $PHASES " == *" iked "* ]]; then
 
     step "soft expiry (15 s) rekeys while pings keep flowing"
     BEFORE=$(esp_spis $A)
-    ip netns exec $A ping -i 0.2 -c 125 -W 1 $IPB >"$W/rekey-ping.txt" 2>&1 || true
-    tail -2 "$W/rekey-ping.txt" | sed 's/^/   /'
-    LOSS=$(grep -oE '[0-9.]+% packet loss' "$W/rekey-ping.txt" | cut -d% -f1)
+    ping_flow 125 rekey
     # No process substitution: the guest has no /dev/fd.
     echo "$BEFORE" >"$W/spis-before"; esp_spis $A >"$W/spis-after"
     NEW=$(comm -13 "$W/spis-before" "$W/spis-after" | wc -l)
     [ "$NEW" -ge 2 ] || fail "no new SAs after the soft lifetime (SPIs now: $(esp_spis $A | tr '\n' ' '))"
-    awk -v l="$LOSS" 'BEGIN{exit !(l <= 5)}' || fail "rekey lost $LOSS % of the pings"
     grep -q "soft expiry" "$W/$A/in.iked.log" || fail "no soft expiry in A's log"
     echo "   $NEW new SAs, $LOSS % loss; A now holds $(sa_count $A) ESP SAs, B $(sa_count $B)"
     check_spis_cross
@@ -166,15 +169,12 @@ if [[ " $PHASES " == *" iked "* ]]; then
 
     step "hard expiry (60 s): the first SAs go on both sides while traffic keeps flowing"
     REMAINING=$(awk -v t="$T_FIRST_SA" -v now="$(up)" 'BEGIN{r = t + 64 - now; print (r > 1 ? int(r * 5) : 5)}')
-    ip netns exec $A ping -i 0.2 -c "$REMAINING" -W 1 $IPB >"$W/hard-ping.txt" 2>&1 || true
-    tail -2 "$W/hard-ping.txt" | sed 's/^/   /'
+    ping_flow "$REMAINING" "hard expiry"
     for n in $A $B; do
         esp_spis $n >"$W/spis-now"
         LEFT=$(comm -12 "$W/spis-first" "$W/spis-now" | wc -l)
         [ "$LEFT" = 0 ] || fail "$n still holds $LEFT of the first SAs after their hard lifetime"
     done
-    LOSS=$(grep -oE '[0-9.]+% packet loss' "$W/hard-ping.txt" | cut -d% -f1)
-    awk -v l="$LOSS" 'BEGIN{exit !(l <= 5)}' || fail "hard expiry lost $LOSS % of the pings"
     grep -q "hard lifetime" "$W/$A/in.iked.log" || fail "no hard expiry in A's log"
     echo "   first SAs gone on both sides, $LOSS % loss; A holds $(sa_count $A) ESP SAs"
     check_spis_cross

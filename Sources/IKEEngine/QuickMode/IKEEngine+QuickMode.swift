@@ -433,7 +433,4 @@ extension Array where Element == UInt8 {
     var spiValue: UInt32? { count == 4 ? reduce(0) { $0 << 8 | UInt32($1) } : nil }
 }
 
-func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-}
+func hex(_ value: UInt32) -> String { value.paddedHex }

@@ -92,7 +92,7 @@ public final class XFRMKernel: KernelPort {
                 try requests.acknowledge(try XFRMCodec.addSA(sa, reqid: reqid, update: false))
             }
         } catch {
-            throw KernelError("\(direction == .in ? "inbound" : "outbound") SA \(hex(sa.spi)) \(sa.source) -> \(sa.destination): \(error)", errno: error.errno)
+            throw KernelError("\(direction == .in ? "inbound" : "outbound") SA \(sa.spi.paddedHex) \(sa.source) -> \(sa.destination): \(error)", errno: error.errno)
         }
         allocated.remove(key)
         table[key] = sa
@@ -105,7 +105,7 @@ public final class XFRMKernel: KernelPort {
         do {
             try requests.acknowledge(XFRMCodec.deleteSA(spi: spi, protocolID: protocolID, destination: destination))
         } catch {
-            throw KernelError("delete SA \(hex(spi)) to \(destination): \(error)", errno: error.errno)
+            throw KernelError("delete SA \(spi.paddedHex) to \(destination): \(error)", errno: error.errno)
         }
     }
 
@@ -235,9 +235,4 @@ public final class XFRMKernel: KernelPort {
         }
         try? requests.acknowledge(XFRMCodec.deleteSA(spi: spi, protocolID: .esp, destination: loopback))
     }
-}
-
-func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }
