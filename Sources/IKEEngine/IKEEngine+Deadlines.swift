@@ -24,6 +24,7 @@ extension IKEEngine {
                 deletePhase1(sa, notify: true)
                 continue
             }
+            if let due = sa.responderLifetimeDue, due <= now { sendResponderLifetimeIfDue(sa) }
             for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
                 switch exchange.slot.due(at: now, settings: settings) {
                 case .nothing: break
@@ -31,7 +32,7 @@ extension IKEEngine {
                     statistics.retransmissions += 1
                     send(bytes, from: sa.local, to: sa.remote)
                 case .giveUp:
-                    failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
+                    presumePhase1Dead(sa, exchange)
                     continue
                 }
                 if exchange.created.adding(seconds: settings.expireTimer) <= now {

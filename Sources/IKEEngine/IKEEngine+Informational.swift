@@ -38,22 +38,34 @@ extension IKEEngine {
         }
         protection.accept(message)
         sa.protection = protection
+        heardFrom(sa)
         for payload in payloads.dropFirst() {
             switch payload.content {
             case .delete(let delete): received(delete, on: sa)
             case .notification(let notify): received(notify, on: sa)
-            default: break
+            default: ignoreInformational(sa, "a \(payload.type) payload")
             }
         }
+        if payloads.count == 1 { ignoreInformational(sa, "an empty informational") }
+    }
+
+    /// A verified informational payload we do not act on: counted and logged, state untouched.
+    private func ignoreInformational(_ sa: Phase1SA, _ what: String) {
+        statistics.informationalIgnored += 1
+        log(.info, .operational, "ignored \(what) from \(sa.remote)")
     }
 
     private func received(_ delete: DeletePayload, on sa: Phase1SA) {
         switch delete.protocolID {
         case .isakmp:
-            for spi in delete.spis where spi.count == 16 {
-                let cookies = CookiePair(initiator: Cookie(Array(spi[0..<8])), responder: Cookie(Array(spi[8..<16])))
+            for spi in delete.spis {
                 // Only SAs with this peer may be deleted through this SA.
-                guard let target = phase1[cookies], target.remote.address == sa.remote.address else { continue }
+                guard spi.count == 16, case let cookies = CookiePair(initiator: Cookie(Array(spi[0..<8])), responder: Cookie(Array(spi[8..<16]))),
+                      let target = phase1[cookies], target.remote.address == sa.remote.address
+                else {
+                    ignoreInformational(sa, "a delete of an ISAKMP SA we do not hold with it (\(spi.count)-byte SPI)")
+                    continue
+                }
                 log(.info, .phase1, "peer \(sa.remote) deleted Phase 1 SA \(cookies.initiator):\(cookies.responder)")
                 removePhase1(target)
             }
@@ -61,64 +73,85 @@ extension IKEEngine {
             for spi in delete.spis {
                 guard let value = spi.spiValue,
                       let (ourSPI, _) = ipsecSAs.first(where: { $0.value.outbound.spi == value && $0.value.peer == sa.remote.address && $0.value.outbound.protocolID == delete.protocolID })
-                else { continue }
+                else {
+                    ignoreInformational(sa, "a delete of an \(delete.protocolID) SA we do not hold with it")
+                    continue
+                }
                 log(.info, .phase2, "peer \(sa.remote) deleted IPsec SA \(hex(value))")
                 removeIPsecSAs(ourSPI)
             }
         default:
-            break
+            ignoreInformational(sa, "a delete for protocol \(delete.protocolID)")
         }
+        if delete.spis.isEmpty { ignoreInformational(sa, "a delete naming no SPI") }
     }
 
     private func received(_ notify: NotificationPayload, on sa: Phase1SA) {
         switch notify.type {
         case .initialContact:
+            log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): SAs of its earlier life are forgotten")
             forgetEarlierSAs(of: sa)
         case .responderLifetime where notify.protocolID == .isakmp:
-            obeyResponderLifetime(notify, on: sa)
+            if !obeyResponderLifetime(notify, on: sa) { ignoreInformational(sa, "a RESPONDER-LIFETIME that shortens nothing") }
         case .connected:
-            for exchange in sa.quickModes.values where exchange.awaitingConnected {
-                if notify.spi.isEmpty || notify.spi.spiValue == exchange.peerSPI || notify.spi.spiValue == exchange.ourSPI {
-                    exchange.awaitingConnected = false
-                    completeInitiator(sa, exchange)
-                }
+            let waiting = sa.quickModes.values.filter { exchange in
+                exchange.awaitingConnected && (notify.spi.isEmpty || notify.spi.spiValue == exchange.peerSPI || notify.spi.spiValue == exchange.ourSPI)
             }
-        case .responderLifetime, .replayStatus:
-            break
+            for exchange in waiting {
+                exchange.awaitingConnected = false
+                completeInitiator(sa, exchange)
+            }
+            if waiting.isEmpty { ignoreInformational(sa, "a CONNECTED for no committed Quick Mode") }
         case .dpdRUThere:
             sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
         default:
-            if notify.type.isError {
-                log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
-                // A refusal ends the Quick Modes we are waiting on.
-                for exchange in sa.quickModes.values where exchange.role == .initiator && exchange.state == .initiatorSentProposal {
-                    if notify.spi.isEmpty || notify.spi.spiValue == exchange.ourSPI || notify.spi == exchange.offer?.proposals.first?.spi {
-                        failQuickMode(sa, exchange, "peer sent \(notify.type)")
-                    }
-                }
+            guard notify.type.isError else {
+                // RESPONDER-LIFETIME for an IPsec SA outside Quick Mode, REPLAY-STATUS, an ACK we did
+                // not ask for, unknown status types: nothing to do.
+                ignoreInformational(sa, "a \(notify.type) notify")
+                return
             }
+            log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
+            peerRefusedQuickMode(sa, notify)
         }
     }
 
+    /// A protected error notify ends the Quick Modes we are waiting on that it names: by our SPI, by
+    /// the SPI of our proposal, by the ISAKMP SA's cookies or with no SPI at all (peers differ in what
+    /// they put there). One naming none of them refuses our latest request, which is what a peer
+    /// answers. Either way the exchange ends now instead of retransmitting to the retry limit.
+    private func peerRefusedQuickMode(_ sa: Phase1SA, _ notify: NotificationPayload) {
+        let inFlight = sa.quickModes.values.filter { $0.role == .initiator && ($0.state == .initiatorSentProposal || $0.state == .initiatorComputingKey) }
+        let cookies = sa.initiatorCookie.bytes + sa.responderCookie.bytes
+        var named = inFlight.filter { exchange in
+            notify.spi.isEmpty || notify.spi == cookies || notify.spi.spiValue == exchange.ourSPI || notify.spi == exchange.offer?.proposals.first?.spi
+        }
+        if named.isEmpty, let latest = inFlight.max(by: { $0.created < $1.created }) { named = [latest] }
+        statistics.quickModeRefused += named.count
+        for exchange in named { failQuickMode(sa, exchange, "refused by the peer: \(notify.type)") }
+    }
+
     /// The responder shortened our ISAKMP SA's lifetime: the shorter one applies (RFC 2407 §4.6.3.1).
-    private func obeyResponderLifetime(_ notify: NotificationPayload, on sa: Phase1SA) {
+    /// Returns whether the lifetime changed.
+    private func obeyResponderLifetime(_ notify: NotificationPayload, on sa: Phase1SA) -> Bool {
         guard notify.spi == sa.initiatorCookie.bytes + sa.responderCookie.bytes, let attributes = try? DataAttribute.decodeList(notify.data),
               var negotiated = sa.negotiated, let established = sa.established
-        else { return }
+        else { return false }
         var seconds: UInt64?
         var type: LifeType?
         for attribute in attributes {
             switch Phase1AttributeType(rawValue: attribute.type) {
-            case .lifeType: type = attribute.integerValue.map { LifeType(rawValue: UInt16(truncatingIfNeeded: $0)) }
+            case .lifeType: type = attribute.uint16Value.map(LifeType.init(rawValue:))
             case .lifeDuration: if type == .seconds, let value = attribute.integerValue, value > 0 { seconds = value }
             default: break
             }
         }
-        guard let seconds, seconds < UInt64(negotiated.lifetimeSeconds) else { return }
+        guard let seconds, seconds < UInt64(negotiated.lifetimeSeconds) else { return false }
         negotiated.lifetimeSeconds = UInt32(seconds)
         sa.negotiated = negotiated
         sa.expires = established.adding(seconds: Double(seconds))
         log(.info, .phase1, "\(sa.remote) shortened Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) to \(seconds) s")
+        return true
     }
 
     /// Sends a protected informational with `payloads` after HASH(1).

@@ -98,6 +98,7 @@ public final class IKEEngine {
             consider(sa.mainMode.deadline)
             if !sa.isEstablished { consider(sa.created.adding(seconds: settings.expireTimer)) }
             consider(sa.expires)
+            consider(sa.responderLifetimeDue)
             for exchange in sa.quickModes.values {
                 consider(exchange.slot.deadline)
                 if exchange.state != .done && exchange.state != .failed { consider(exchange.created.adding(seconds: settings.expireTimer)) }

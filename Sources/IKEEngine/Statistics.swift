@@ -14,6 +14,10 @@ public struct EngineStatistics: Sendable, Equatable {
     public var phase1FailureReasons: [Phase1FailureReason: Int] = [:]
     public var quickModeCompleted = 0
     public var quickModeFailed = 0
+    /// Quick Modes we initiated that the peer refused with a protected notify (part of `quickModeFailed`).
+    public var quickModeRefused = 0
+    /// Phase 1 SAs deleted because a Quick Mode on them went unanswered with nothing else heard.
+    public var phase1PresumedDead = 0
     public var ipsecSAsInstalled = 0
     public var ipsecSAsDeleted = 0
     /// Datagrams dropped because they did not decode.
@@ -22,6 +26,9 @@ public struct EngineStatistics: Sendable, Equatable {
     public var unexpectedDropped = 0
     /// Encrypted messages whose hash did not verify or that did not decrypt.
     public var authenticationDropped = 0
+    /// Payloads of verified informationals that named nothing we hold or asked for nothing we do
+    /// (a delete of an unknown SPI, an unknown status notify): logged and counted, never acted on.
+    public var informationalIgnored = 0
     public var retransmissions = 0
 
     public init() {}

@@ -20,11 +20,7 @@ public struct KernelPrefix: Hashable, Sendable, CustomStringConvertible {
 
     public var isIPv4: Bool { address.isIPv4 }
     public var range: AddressRange {
-        let width = address.bitWidth
-        let hostBits = width - max(0, min(length, width))
-        let host: UInt128 = hostBits == 128 ? .max : (UInt128(1) << UInt128(hostBits)) - 1
-        let low = address.integerValue & ~host
-        return AddressRange(first: IPAddress(integer: low, isIPv4: isIPv4), last: IPAddress(integer: low | host, isIPv4: isIPv4))
+        AddressRange(prefix: address, length: max(0, min(length, address.bitWidth))) ?? AddressRange(address)
     }
 
     public func covers(_ other: AddressRange) -> Bool { range.contains(other) }

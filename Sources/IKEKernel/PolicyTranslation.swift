@@ -127,7 +127,7 @@ public enum PolicyTranslation {
             let end = high.integerValue
             while true {
                 // The largest aligned block starting at `start` that ends within the range.
-                func ones(_ bits: Int) -> UInt128 { bits >= 128 ? .max : (UInt128(1) << UInt128(bits)) - 1 }
+                func ones(_ bits: Int) -> UInt128 { AddressMask.lowBits(bits) }
                 var size = start == 0 ? width : min(width, start.trailingZeroBitCount)
                 while size > 0, start | ones(size) > end { size -= 1 }
                 result.append(KernelPrefix(IPAddress(integer: start, isIPv4: ipv4), length: width - size))

@@ -62,6 +62,14 @@ public final class EngineNetwork {
         return nodes.count - 1
     }
 
+    /// Node `index` restarts: a fresh engine (new cookies and keys from `seed`), an empty SAD, and
+    /// nothing of what was queued for it.
+    public func restart(_ index: Int, seed: UInt64) {
+        nodes[index].engine = IKEEngine(settings: nodes[index].engine.settings, random: SeededRandom(seed: seed), now: now)
+        nodes[index].kernel = InMemorySAD()
+        queue.removeAll { $0.target == index }
+    }
+
     /// Gives `event` to node `index` now and queues what follows.
     public func inject(_ event: EngineEvent, into index: Int) {
         schedule(event, for: index, at: now)

@@ -50,6 +50,13 @@ public struct DataAttribute: Equatable, Sendable {
         return significant.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// The value as a 16-bit number (the registered values of every enumerated class), or nil when
+    /// it does not fit: a value is never truncated into another, valid one.
+    public var uint16Value: UInt16? { integerValue.flatMap { UInt16(exactly: $0) } }
+
+    /// The value as an `Int`, or nil when it is longer than 8 bytes or above `Int.max`.
+    public var intValue: Int? { integerValue.flatMap { Int(exactly: $0) } }
+
     static func decode(_ reader: inout ByteReader) throws(ISAKMPError) -> DataAttribute {
         let header = try reader.readUInt16("attribute type")
         let type = header & 0x7FFF

@@ -69,11 +69,7 @@ public struct RuleTable: Sendable {
     }
 
     static func networkMask(length: Int, width: Int) -> UInt128 {
-        let hostBits = width - length
-        let all: UInt128 = width == 128 ? .max : (UInt128(1) << UInt128(width)) - 1
-        guard hostBits > 0 else { return all }
-        guard hostBits < 128 else { return 0 }
-        return all & ~((UInt128(1) << UInt128(hostBits)) - 1)
+        AddressMask.network(width: width, length: length)
     }
 
     /// The fewest prefixes whose union is the address set.
@@ -86,12 +82,12 @@ public struct RuleTable: Sendable {
             // The largest aligned block starting at `low` that stays within `high`.
             var hostBits = low == 0 ? width : min(width, low.trailingZeroBitCount)
             while hostBits > 0 {
-                let blockMask: UInt128 = hostBits >= 128 ? .max : (UInt128(1) << UInt128(hostBits)) - 1
+                let blockMask = AddressMask.lowBits(hostBits)
                 if blockMask <= bounds.high - low { break }
                 hostBits -= 1
             }
             result.append((low, width - hostBits))
-            let blockMask: UInt128 = hostBits >= 128 ? .max : (UInt128(1) << UInt128(hostBits)) - 1
+            let blockMask = AddressMask.lowBits(hostBits)
             let last = low + blockMask
             if last >= bounds.high { break }
             low = last + 1

@@ -52,8 +52,7 @@ public enum AddressSpec: Hashable, Sendable, CustomStringConvertible {
         case .single(let address):
             return (address.integerValue, address.integerValue)
         case .prefix(let address, let length):
-            let hostBits = address.bitWidth - length
-            let hostMask: UInt128 = hostBits == 0 ? 0 : (hostBits >= 128 ? UInt128.max : (UInt128(1) << UInt128(hostBits)) - 1)
+            let hostMask = AddressMask.hostBits(width: address.bitWidth, length: length)
             let low = address.integerValue & ~hostMask
             return (low, low | hostMask)
         case .range(let first, let last):

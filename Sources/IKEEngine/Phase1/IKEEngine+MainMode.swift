@@ -50,6 +50,13 @@ extension IKEEngine {
             statistics.malformedDropped += 1
             return
         }
+        if let error = Phase1Proposal.checkSyntax(offer) {
+            statistics.countPhase1Failure(initiator: false, .malformed)
+            statistics.malformedDropped += 1
+            log(.warning, .proposal, "Main Mode from \(datagram.remote): \(error)")
+            refuseMainMode(.badProposalSyntax, message, datagram)
+            return
+        }
         guard let rule = settings.rules.rule(local: datagram.local.address, remote: datagram.remote.address) else {
             statistics.countPhase1Failure(initiator: false, .noRule)
             log(.warning, .policy, "no ike.config rule for \(datagram.local.address) <- \(datagram.remote.address); refusing Main Mode")
@@ -113,6 +120,11 @@ extension IKEEngine {
     private func initiatorReceivedSA(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
         if let notify = clearNotify(message) {
             failPhase1(sa, .peerRefused, "peer refused Main Mode: \(notify)")
+            return
+        }
+        if case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content, let error = Phase1Proposal.checkSyntax(answer) {
+            statistics.malformedDropped += 1
+            failPhase1(sa, .malformed, "the responder's answer: \(error)")
             return
         }
         guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content,
@@ -202,8 +214,12 @@ extension IKEEngine {
         switch result {
         case .failed(let error):
             if sa.state == .initiatorComputing || sa.state == .responderComputing {
+                // Agreement fails on the peer's public value (out of range, not on the curve): its
+                // error, INVALID-KEY-INFORMATION (RFC 2408 §5.7), not ours.
                 if sa.role == .responder { sendClearNotify(.invalidKeyInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote) }
-                failPhase1(sa, .localError, "Diffie-Hellman failed: \(error)")
+                failPhase1(sa, .invalidKeyExchange, "the peer's key exchange value is unusable: \(error)")
+            } else {
+                failPhase1(sa, .localError, "Diffie-Hellman key generation failed: \(error)")
             }
         case .key(let key):
             guard key.group == sa.keyGroupRequested else { return } // superseded by a request for another group
@@ -378,6 +394,7 @@ extension IKEEngine {
         guard let negotiated = sa.negotiated else { return }
         sa.state = .established
         sa.established = now
+        sa.lastHeard = now
         sa.expires = now.adding(seconds: Double(negotiated.lifetimeSeconds))
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
         if sa.role == .initiator {
@@ -389,12 +406,9 @@ extension IKEEngine {
         }
         log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) established with \(sa.remote) as \(sa.role.rawValue): \(describe(negotiated))")
         if sa.role == .responder, sa.shortenedLifetime {
-            // RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) for the ISAKMP SA, protected, once both sides have keys.
-            var writer = ByteWriter()
-            DataAttribute.basic(Phase1AttributeType.lifeType.rawValue, LifeType.seconds.rawValue).encode(into: &writer)
-            DataAttribute.integer(Phase1AttributeType.lifeDuration.rawValue, negotiated.lifetimeSeconds).encode(into: &writer)
-            sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .responderLifetime,
-                                                                             spi: sa.initiatorCookie.bytes + sa.responderCookie.bytes, data: writer.bytes)))])
+            // RESPONDER-LIFETIME waits for the peer's first protected message (or a moment): a peer
+            // that handles datagrams in parallel (charon) could read it before MM6 and fail its IV.
+            sa.responderLifetimeDue = now.adding(seconds: Self.responderLifetimeDelay)
         }
         let waiting = sa.waiting
         sa.waiting = []

@@ -8,5 +8,7 @@ public enum Phase1FailureReason: String, Sendable, CaseIterable {
     case identity = "identity mismatch"
     case peerRefused = "refused by the peer"
     case malformed = "malformed message"
+    /// The peer's KE value failed validation (INVALID-KEY-INFORMATION).
+    case invalidKeyExchange = "invalid key exchange value"
     case localError = "local error"
 }

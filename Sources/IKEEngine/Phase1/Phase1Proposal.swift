@@ -19,8 +19,10 @@ enum Phase1Proposal {
     static func payload(for transforms: [Phase1Transform], defaultLifetime: UInt32) -> SecurityAssociationPayload {
         var payloads: [TransformPayload] = []
         for transform in transforms {
-            // AES is offered once per allowed key size, largest first; other ciphers once.
-            let sizes: [Int?] = transform.encryption == .aesCBC ? transform.keySizes : [nil]
+            // AES is offered once per allowed key size, largest first; other ciphers once. Every
+            // variable-length cipher names its key length: peers such as strongSwan compare an offer
+            // without one against their own explicit BLOWFISH_CBC_128 and refuse it.
+            let sizes: [Int?] = transform.encryption == .aesCBC ? transform.keySizes : [transform.encryption.defaultKeyBits]
             for size in sizes {
                 var attributes: [DataAttribute] = [.basic(Phase1AttributeType.encryptionAlgorithm.rawValue, transform.encryption.rawValue)]
                 if let size { attributes.append(.basic(Phase1AttributeType.keyLength.rawValue, UInt16(size))) }
@@ -37,6 +39,16 @@ enum Phase1Proposal {
         return SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: payloads)])
     }
 
+    /// A Phase 1 SA payload negotiates the ISAKMP SA only: a proposal for any other protocol inside it
+    /// is a contradiction (RFC 2409 §5: "the proposal ... for the ISAKMP SA"), BAD-PROPOSAL-SYNTAX,
+    /// never a transform to be read with another protocol's attribute table.
+    static func checkSyntax(_ sa: SecurityAssociationPayload) -> ISAKMPError? {
+        for proposal in sa.proposals where proposal.protocolID != .isakmp {
+            return ISAKMPError(.badProposalSyntax, "Phase 1 proposal #\(proposal.number) is for \(proposal.protocolID), not PROTO_ISAKMP")
+        }
+        return nil
+    }
+
     /// Reads one offered transform, or nil when it has attributes we do not implement.
     static func parse(_ transform: TransformPayload, ourLifetime: UInt32) -> NegotiatedPhase1? {
         guard transform.transformID == ISAKMPTransformID.keyIKE.rawValue else { return nil }
@@ -47,12 +59,13 @@ enum Phase1Proposal {
         for attribute in transform.attributes {
             guard let value = attribute.integerValue else { return nil }
             switch Phase1AttributeType(rawValue: attribute.type) {
-            case .encryptionAlgorithm: encryption = EncryptionAlgorithm(rawValue: UInt16(truncatingIfNeeded: value))
-            case .hashAlgorithm: hash = HashAlgorithm(rawValue: UInt16(truncatingIfNeeded: value))
-            case .groupDescription: group = DHGroup(rawValue: UInt16(truncatingIfNeeded: value))
-            case .authenticationMethod: method = AuthenticationMethod(rawValue: UInt16(truncatingIfNeeded: value))
-            case .keyLength: keyBits = Int(value)
-            case .lifeType: lifeType = LifeType(rawValue: UInt16(truncatingIfNeeded: value))
+            case .encryptionAlgorithm: encryption = attribute.uint16Value.map(EncryptionAlgorithm.init(rawValue:))
+            case .hashAlgorithm: hash = attribute.uint16Value.map(HashAlgorithm.init(rawValue:))
+            case .groupDescription: group = attribute.uint16Value.map(DHGroup.init(rawValue:))
+            case .authenticationMethod: method = attribute.uint16Value.map(AuthenticationMethod.init(rawValue:))
+            case .keyLength: guard let bits = attribute.intValue else { return nil }
+                keyBits = bits
+            case .lifeType: lifeType = attribute.uint16Value.map(LifeType.init(rawValue:))
             case .lifeDuration:
                 // A seconds lifetime of 0 is read as "no preference": ours applies (docs/PROTOCOL.md).
                 if lifeType == .seconds, value > 0 { lifetime = UInt32(clamping: value) }

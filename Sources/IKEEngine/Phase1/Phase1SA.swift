@@ -40,6 +40,13 @@ final class Phase1SA {
     var established: EngineInstant?
     var expires: EngineInstant?
 
+    /// When the peer last sent a message that verified under this SA: a Quick Mode that goes
+    /// unanswered with nothing heard since it began means the peer lost the SA (it restarted).
+    var lastHeard: EngineInstant?
+
+    /// A protected message from the peer verified: it is alive, and it has processed MM6.
+    func heard(at now: EngineInstant) { lastHeard = now }
+
     var negotiated: NegotiatedPhase1?
     var counters = Phase1Counters()
     /// The initiator's SA payload body (SAi_b), hashed into HASH_I and HASH_R.
@@ -59,6 +66,8 @@ final class Phase1SA {
     var presharedKey: SecretBytes?
     /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
     var shortenedLifetime = false
+    /// Responder: RESPONDER-LIFETIME is owed, at the latest at this instant (IKEEngine+ResponderLifetime).
+    var responderLifetimeDue: EngineInstant?
 
     var mainMode = ExchangeSlot()
     var quickModes: [UInt32: QuickModeExchange] = [:]

@@ -107,6 +107,7 @@ extension IKEEngine {
                 }
                 protection.accept(message)
                 sa.protection = protection
+                heardFrom(sa)
                 exchange.slot.answered()
                 exchange.awaitingConnected = message.header.flags.contains(.commit)
                 initiatorReceivedQuickMode2(sa, exchange, payloads, datagram)
@@ -118,6 +119,7 @@ extension IKEEngine {
                 }
                 protection.accept(message)
                 sa.protection = protection
+                heardFrom(sa)
                 exchange.slot.answered()
                 exchange.slot.received(datagram.bytes, answer: nil)
                 installSAs(sa, exchange)
@@ -137,6 +139,7 @@ extension IKEEngine {
         }
         protection.accept(message)
         sa.protection = protection
+        heardFrom(sa)
         sa.messageIDs.insert(id)
         responderReceivedQuickMode1(sa, message, payloads, datagram)
     }
@@ -147,6 +150,11 @@ extension IKEEngine {
               case .nonce(let nonce)? = payloads.first(where: { $0.type == .nonce })?.content
         else {
             refuseQuickMode(sa, .payloadMalformed, "Quick Mode \(hex(id)) without SA or nonce")
+            return
+        }
+        if let wrong = offer.proposals.first(where: { $0.protocolID == .isakmp }) {
+            // Quick Mode negotiates IPsec SAs: an ISAKMP proposal here is a contradiction (RFC 2409 §5.5).
+            refuseQuickMode(sa, .badProposalSyntax, "Quick Mode \(hex(id)) from \(sa.remote): proposal #\(wrong.number) is for PROTO_ISAKMP")
             return
         }
         let identities = payloads.filter { $0.type == .identification }
@@ -395,6 +403,21 @@ extension IKEEngine {
         sendNotify(sa, notify, protocolID: .esp, spi: [])
     }
 
+    /// An initiator's Quick Mode got no answer after retry_limit with nothing heard from the peer
+    /// since it began: the peer no longer holds this Phase 1 SA (it restarted, or lost it). The SA
+    /// and its IPsec SAs are deleted and the request starts over with a new Main Mode, instead of
+    /// every later request retransmitting into the void until an administrator deletes the SA.
+    func presumePhase1Dead(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
+        failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
+        guard exchange.role == .initiator, (sa.lastHeard ?? .zero) <= exchange.created, sa.isEstablished else { return }
+        statistics.phase1PresumedDead += 1
+        log(.warning, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) is presumed dead: nothing heard since Quick Mode \(hex(exchange.messageID)) began")
+        for (ourSPI, pair) in ipsecSAs where pair.cookies == sa.cookies { removeIPsecSAs(ourSPI) }
+        let waiting = sa.quickModes.values.filter { $0.role == .initiator && $0.state != .done && $0.state != .failed }.compactMap(\.request)
+        deletePhase1(sa, notify: true)
+        for request in [exchange.request].compactMap({ $0 }) + waiting { acquire(request) }
+    }
+
     func failQuickMode(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ reason: String) {
         guard exchange.state != .failed, exchange.state != .done else { return }
         exchange.state = .failed
@@ -417,7 +440,7 @@ extension IKEEngine {
         var type: LifeType?
         for attribute in attributes {
             switch IPsecAttributeType(rawValue: attribute.type) {
-            case .saLifeType: type = attribute.integerValue.map { LifeType(rawValue: UInt16(truncatingIfNeeded: $0)) }
+            case .saLifeType: type = attribute.uint16Value.map(LifeType.init(rawValue:))
             case .saLifeDuration:
                 guard let value = attribute.integerValue, value > 0 else { continue }
                 if type == .seconds, negotiated.lifetimeSeconds == 0 || UInt64(negotiated.lifetimeSeconds) > value { negotiated.lifetimeSeconds = UInt32(clamping: value) }

@@ -108,22 +108,23 @@ enum Phase2Proposal {
         for attribute in transform.attributes {
             guard let value = attribute.integerValue else { return nil }
             switch IPsecAttributeType(rawValue: attribute.type) {
-            case .saLifeType: lifeType = LifeType(rawValue: UInt16(truncatingIfNeeded: value))
+            case .saLifeType: lifeType = attribute.uint16Value.map(LifeType.init(rawValue:))
             case .saLifeDuration:
                 switch lifeType {
                 case .seconds?: seconds = UInt32(clamping: value)
                 case .kilobytes?: kilobytes = UInt32(clamping: value)
                 default: return nil
                 }
-            case .groupDescription: group = DHGroup(rawValue: UInt16(truncatingIfNeeded: value))
+            case .groupDescription: group = attribute.uint16Value.map(DHGroup.init(rawValue:))
             case .encapsulationMode:
-                switch EncapsulationMode(rawValue: UInt16(truncatingIfNeeded: value)) {
+                switch attribute.uint16Value.map(EncapsulationMode.init(rawValue:)) {
                 case .tunnel: mode = .tunnel
                 case .transport: mode = .transport
                 default: return nil // UDP encapsulation comes with NAT-T.
                 }
-            case .authenticationAlgorithm: integrity = IPsecAuthAlgorithm(rawValue: UInt16(truncatingIfNeeded: value))
-            case .keyLength: keyBits = Int(value)
+            case .authenticationAlgorithm: integrity = attribute.uint16Value.map(IPsecAuthAlgorithm.init(rawValue:))
+            case .keyLength: guard let bits = attribute.intValue else { return nil }
+                keyBits = bits
             default: return nil
             }
         }

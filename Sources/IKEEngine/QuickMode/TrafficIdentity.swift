@@ -12,8 +12,7 @@ enum TrafficIdentity {
             data = range.first.bytes
         } else if let length = range.prefixLength {
             type = v4 ? .ipv4Subnet : .ipv6Subnet
-            let mask = IPAddress(integer: length == 0 ? 0 : (v4 ? UInt128(UInt32.max) : .max) & ~((UInt128(1) << UInt128(range.first.bitWidth - length)) &- 1), isIPv4: v4)
-            data = range.first.bytes + mask.bytes
+            data = range.first.bytes + IPAddress.netmask(length: length, isIPv4: v4).bytes
         } else {
             type = v4 ? .ipv4Range : .ipv6Range
             data = range.first.bytes + range.last.bytes
@@ -21,25 +20,34 @@ enum TrafficIdentity {
         return Payload(.identification(IdentificationPayload(idType: type, protocolID: upperProtocol, port: port, data: data)))
     }
 
-    /// The address range, protocol and port of an ID payload, or nil for types that name no addresses.
+    /// The address range, protocol and port of an ID payload, or nil for types that name no addresses
+    /// or whose data does not fit the type: an address of the type's family (4 or 16 bytes), a
+    /// contiguous mask of any width (0 and full included), a range whose first address is not above
+    /// its last.
     static func parse(_ id: IdentificationPayload) -> (range: AddressRange, upperProtocol: UInt8, port: UInt16)? {
-        let half = id.data.count / 2
+        let width: Int
+        switch id.idType {
+        case .ipv4Address, .ipv4Subnet, .ipv4Range: width = 4
+        case .ipv6Address, .ipv6Subnet, .ipv6Range: width = 16
+        default: return nil
+        }
+        func address(_ slice: ArraySlice<UInt8>) -> IPAddress? { slice.count == width ? IPAddress(bytes: Array(slice)) : nil }
+        let range: AddressRange
         switch id.idType {
         case .ipv4Address, .ipv6Address:
-            guard let address = IPAddress(bytes: id.data) else { return nil }
-            return (AddressRange(address), id.protocolID, id.port)
+            guard let single = address(id.data[...]) else { return nil }
+            range = AddressRange(single)
         case .ipv4Subnet, .ipv6Subnet:
-            guard let base = IPAddress(bytes: Array(id.data[..<half])), let mask = IPAddress(bytes: Array(id.data[half...])), let length = mask.prefixLength else { return nil }
-            let hostMask: UInt128 = length == base.bitWidth ? 0 : (UInt128(1) << UInt128(base.bitWidth - length)) - 1
-            let low = base.integerValue & ~hostMask
-            return (AddressRange(first: IPAddress(integer: low, isIPv4: base.isIPv4), last: IPAddress(integer: low | hostMask, isIPv4: base.isIPv4)), id.protocolID, id.port)
-        case .ipv4Range, .ipv6Range:
-            guard let first = IPAddress(bytes: Array(id.data[..<half])), let last = IPAddress(bytes: Array(id.data[half...])),
+            guard id.data.count == 2 * width, let base = address(id.data.prefix(width)), let mask = address(id.data.suffix(width)),
+                  let length = mask.prefixLength, let prefix = AddressRange(prefix: base, length: length)
+            else { return nil }
+            range = prefix
+        default: // ranges
+            guard id.data.count == 2 * width, let first = address(id.data.prefix(width)), let last = address(id.data.suffix(width)),
                   first.integerValue <= last.integerValue
             else { return nil }
-            return (AddressRange(first: first, last: last), id.protocolID, id.port)
-        default:
-            return nil
+            range = AddressRange(first: first, last: last)
         }
+        return (range, id.protocolID, id.port)
     }
 }

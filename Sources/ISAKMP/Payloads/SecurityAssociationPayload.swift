@@ -84,6 +84,10 @@ public struct ProposalPayload: Equatable, Sendable {
     static func decode(_ reader: inout ByteReader, at start: Int) throws(ISAKMPError) -> ProposalPayload {
         let number = try reader.readUInt8("proposal number")
         let protocolID = SecurityProtocol(rawValue: try reader.readUInt8("protocol ID"))
+        guard SecurityProtocol.registry[protocolID.rawValue] != nil else {
+            // RFC 2407 §4.4.1 assigns 1-4; any other protocol has no attribute table to read with.
+            throw ISAKMPError(.invalidProtocolID, "proposal #\(number) at offset \(start) names protocol \(protocolID.rawValue)")
+        }
         let spiSize = Int(try reader.readUInt8("SPI size"))
         let count = Int(try reader.readUInt8("number of transforms"))
         guard spiSize <= reader.remaining else {
@@ -152,6 +156,12 @@ public struct TransformPayload: Equatable, Sendable {
         let number = try reader.readUInt8("transform number")
         let transformID = try reader.readUInt8("transform ID")
         _ = try reader.readUInt16("transform reserved")
+        // The proposal's protocol decides which transform IDs exist (RFC 2407 §4.4.1-§4.4.5) and which
+        // attribute table applies: a KEY_IKE transform under ESP, or an ESP cipher under ISAKMP, is a
+        // contradiction, not a transform to read with the wrong table.
+        guard TransformPayload.allowsTransformID(transformID, under: protocolID) else {
+            throw ISAKMPError(.badProposalSyntax, "transform #\(number) has ID \(transformID), which \(protocolID) does not define")
+        }
         let attributes = try DataAttribute.decodeAll(&reader)
         for attribute in attributes where attribute.format == .typeLengthValue {
             // Attributes the RFCs mark basic must use the TV form (RFC 2408 §3.3, RFC 2409 App. A).
@@ -170,6 +180,17 @@ public struct TransformPayload: Equatable, Sendable {
         writer.write(transformID)
         writer.write(UInt16(0))
         for attribute in attributes { attribute.encode(into: &writer) }
+    }
+
+    /// Whether `transformID` is a transform of `protocolID`: KEY_IKE alone for ISAKMP; any non-reserved
+    /// ID for AH (2-255), ESP and IPComp (1-255), unassigned ones included, since refusing those is the
+    /// proposal choice's job (NO-PROPOSAL-CHOSEN), not the codec's.
+    static func allowsTransformID(_ transformID: UInt8, under protocolID: SecurityProtocol) -> Bool {
+        switch protocolID {
+        case .isakmp: transformID == ISAKMPTransformID.keyIKE.rawValue
+        case .ah: transformID >= 2
+        default: transformID >= 1
+        }
     }
 
     /// The first attribute of the given type.
