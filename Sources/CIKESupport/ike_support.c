@@ -241,3 +241,64 @@ int ike_accept(int fd) {
 int ike_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
 }
+
+/* --- descriptors over the control socket (SCM_RIGHTS) ------------------------------------------
+ * ikeadm opens the files a command names with its own rights and passes the descriptor with the
+ * request, as Solaris passes one through the door: the daemon never opens a path a client names. */
+
+ssize_t ike_send_with_fd(int sock, const void *bytes, size_t length, int fd) {
+    struct iovec io = { .iov_base = (void *)bytes, .iov_len = length };
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    if (fd >= 0) {
+        memset(&control, 0, sizeof(control));
+        message.msg_control = control.space;
+        message.msg_controllen = sizeof(control.space);
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    }
+    /* MSG_NOSIGNAL: a daemon that closed the connection (busy) must not kill the client by SIGPIPE. */
+    ssize_t sent = sendmsg(sock, &message, MSG_NOSIGNAL);
+    return sent < 0 ? -errno : sent;
+}
+
+ssize_t ike_recv_with_fd(int sock, void *bytes, size_t length, int *fd) {
+    struct iovec io = { .iov_base = bytes, .iov_len = length };
+    union { struct cmsghdr header; char space[CMSG_SPACE(4 * sizeof(int))]; } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control.space;
+    message.msg_controllen = sizeof(control.space);
+    *fd = -1;
+    ssize_t got = recvmsg(sock, &message, MSG_CMSG_CLOEXEC);
+    if (got < 0) return -errno;
+    /* One descriptor per request is kept; any others a client sent are closed at once. */
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message); cmsg != NULL; cmsg = CMSG_NXTHDR(&message, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int received;
+            memcpy(&received, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+            if (*fd < 0) *fd = received; else close(received);
+        }
+    }
+    if (message.msg_flags & MSG_CTRUNC) {
+        /* More descriptors than we make room for: the kernel dropped some; refuse the request's file. */
+        if (*fd >= 0) close(*fd);
+        *fd = -2;
+    }
+    return got;
+}
+
+ssize_t ike_send_nosignal(int sock, const void *bytes, size_t length) {
+    ssize_t sent = send(sock, bytes, length, MSG_NOSIGNAL);
+    return sent < 0 ? -errno : sent;
+}

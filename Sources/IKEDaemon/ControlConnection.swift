@@ -1,3 +1,4 @@
+import CIKESupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +12,9 @@ final class ControlConnection {
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var written = 0
+    /// The descriptor that came with the request (ikeadm passes the file a command names; -2: the
+    /// client sent more than one), until the command takes it.
+    private var passed: Int32?
 
     /// What reading brought.
     enum Progress: Equatable {
@@ -25,7 +29,16 @@ final class ControlConnection {
         self.deadline = deadline
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        if let passed, passed >= 0 { close(passed) }
+    }
+
+    /// The passed descriptor, handed over once (nil when the request carried none).
+    func takePassedDescriptor() -> Int32? {
+        defer { passed = nil }
+        return passed
+    }
 
     /// The poll events this connection waits for.
     var events: Int16 { Int16(output.isEmpty ? POLLIN : POLLOUT) }
@@ -36,11 +49,22 @@ final class ControlConnection {
     func readAvailable(limit: Int) -> Progress {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            var descriptor: Int32 = -1
+            let got = chunk.withUnsafeMutableBytes { ike_recv_with_fd(fd, $0.baseAddress, $0.count, &descriptor) }
             if got < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                if got == -Int(EINTR) { continue }
+                if got == -Int(EAGAIN) || got == -Int(EWOULDBLOCK) { break }
                 return .closed
+            }
+            if descriptor != -1 {
+                // One file per request: a second one (or a truncated set) spoils the request's file.
+                if passed != nil || descriptor == -2 {
+                    if let earlier = passed, earlier >= 0 { close(earlier) }
+                    if descriptor >= 0 { close(descriptor) }
+                    passed = -2
+                } else {
+                    passed = descriptor
+                }
             }
             if got == 0 { return .closed }
             input += chunk[..<got]
@@ -65,10 +89,10 @@ final class ControlConnection {
     /// Writes what the client takes now; true when the connection is finished (all sent, or failed).
     func flush() -> Bool {
         while written < output.count {
-            let count = output[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let count = output[written...].withUnsafeBytes { ike_send_nosignal(fd, $0.baseAddress, $0.count) }
             if count < 0 {
-                if errno == EINTR { continue }
-                return !(errno == EAGAIN || errno == EWOULDBLOCK)
+                if count == -Int(EINTR) { continue }
+                return !(count == -Int(EAGAIN) || count == -Int(EWOULDBLOCK))
             }
             written += count
         }

@@ -62,16 +62,18 @@ public enum ControlSocket {
         return group.map { ike_peer_in_group(fd, $0) == 1 } ?? false
     }
 
-    /// Writes one frame.
-    static func writeFrame(_ fd: Int32, _ text: String) -> Bool {
+    /// Writes one frame, with `passing` attached to its first bytes (SCM_RIGHTS). Never raises
+    /// SIGPIPE: a daemon that already answered and closed (busy) must not kill its client.
+    static func writeFrame(_ fd: Int32, _ text: String, passing descriptor: Int32? = nil) -> Bool {
         let body = Array(text.utf8)
-        let length = UInt32(body.count)
+        let length = UInt32(clamping: body.count)
         let frame = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body
         var offset = 0
         while offset < frame.count {
-            let written = frame[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let attached: Int32 = offset == 0 ? descriptor ?? -1 : -1
+            let written = frame[offset...].withUnsafeBytes { ike_send_with_fd(fd, $0.baseAddress, $0.count, attached) }
             if written <= 0 {
-                if written < 0, errno == EINTR { continue }
+                if written == -Int(EINTR) { continue }
                 return false
             }
             offset += written
@@ -99,8 +101,12 @@ public enum ControlSocket {
         return buffer
     }
 
-    /// Sends one command to a daemon and returns its answer (what ikeadm does).
-    public static func request(_ command: String, socket path: String, timeoutSeconds: Int = 10) throws(DaemonError) -> String {
+    /// What a daemon at its client limit answers (ikeadm tells the user to try again).
+    static let busyAnswer = "ERROR busy"
+
+    /// Sends one command to a daemon and returns its answer (what ikeadm does); `passing` is a file
+    /// the command names, opened by the caller with its own rights.
+    public static func request(_ command: String, socket path: String, passing descriptor: Int32? = nil, timeoutSeconds: Int = 10) throws(DaemonError) -> String {
         var (address, length) = try address(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("socket: \(String(cString: strerror(errno)))") }
@@ -111,8 +117,13 @@ public enum ControlSocket {
         guard connected == 0 else {
             throw DaemonError("Unable to communicate with in.iked at \(path): \(String(cString: strerror(errno)))")
         }
-        guard writeFrame(fd, "\(version) \(command)") else { throw DaemonError("cannot send the request to in.iked") }
-        guard let answer = readFrame(fd, limit: 64 << 20) else { throw DaemonError("in.iked closed the connection without an answer") }
+        let sent = writeFrame(fd, "\(version) \(command)", passing: descriptor)
+        // A busy daemon answers before it reads and closes: its answer may be waiting even when the
+        // request could not be sent whole.
+        guard let answer = readFrame(fd, limit: 64 << 20) else {
+            throw DaemonError(sent ? "in.iked closed the connection without an answer" : "cannot send the request to in.iked")
+        }
+        if answer.hasPrefix(busyAnswer) { throw DaemonError("in.iked is busy, try again") }
         return answer
     }
 }

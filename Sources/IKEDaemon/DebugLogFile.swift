@@ -11,6 +11,9 @@ public final class DebugLogFile: Sendable {
     private struct State {
         var path: String?
         var fd: Int32 = -1
+        /// Whether SIGHUP may reopen `path`: only a file the daemon was started with. A file an
+        /// ikeadm client passed is kept by its descriptor (the daemon opens no path a client names).
+        var reopenable = true
     }
 
     private let state = Mutex(State())
@@ -36,9 +39,18 @@ public final class DebugLogFile: Sendable {
         return nil
     }
 
-    /// Reopens the file at its path (SIGHUP); a file that cannot be reopened keeps the old descriptor.
+    /// Logs to a descriptor an ikeadm client opened and passed (`set debug LEVEL FILE`).
+    func adopt(_ fd: Int32, name: String) {
+        state.withLock { current in
+            if current.fd >= 0 { close(current.fd) }
+            current = State(path: name, fd: fd, reopenable: false)
+        }
+    }
+
+    /// Reopens the file at its path (SIGHUP); a file that cannot be reopened keeps the old descriptor,
+    /// and so does a file a client passed.
     public func reopen() -> String? {
-        guard let path else { return nil }
+        guard let path, state.withLock({ $0.reopenable }) else { return nil }
         return open(path)
     }
 

@@ -24,6 +24,8 @@ public final class IKEDaemon: @unchecked Sendable {
     private var controlFD: Int32 = -1
     /// ikeadm clients being served; at most `maximumControlClients`.
     private var controlClients: [ControlConnection] = []
+    /// The descriptor the request being answered carried (see `clientFile`).
+    private var passedDescriptor: Int32?
     static let maximumControlClients = 32
     /// How long one ikeadm client may take to send its request and read the answer.
     static let controlClientNanoseconds: Int64 = 5_000_000_000
@@ -244,6 +246,21 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
+    /// The file the request being answered passed, checked for `use` (the daemon opens no path a
+    /// client names: ikeadm opened it with the user's rights).
+    private func clientFile(_ name: String, for use: ClientFile.Use) -> Result<ClientFile, DaemonError> {
+        defer { passedDescriptor = nil }
+        return ClientFile.accept(passedDescriptor, name: name, for: use)
+    }
+
+    /// `ikeadm write`: the text into the file the client created (new, 0600) and passed; nil on success.
+    private func writeClientFile(_ text: String, to name: String) -> DaemonError? {
+        switch clientFile(name, for: .write) {
+        case .failure(let problem): return problem
+        case .success(let file): return file.write(text)
+        }
+    }
+
     /// Accepts a new ikeadm client; it is served as its bytes arrive (see `serve`).
     private func serveControlClient() {
         let fd = ike_accept(controlFD)
@@ -252,7 +269,7 @@ public final class IKEDaemon: @unchecked Sendable {
         if !ControlSocket.peerIsAuthorized(fd, group: options.controlGroup) {
             client.answer("ERROR permission denied: the control socket is for root, the daemon's user and the control group")
         } else if controlClients.count >= Self.maximumControlClients {
-            client.answer("ERROR busy: \(Self.maximumControlClients) ikeadm clients are being served")
+            client.answer("\(ControlSocket.busyAnswer): \(Self.maximumControlClients) ikeadm clients are being served")
         }
         controlClients.append(client)
         if client.isAnswering { serve(client) }
@@ -267,7 +284,11 @@ public final class IKEDaemon: @unchecked Sendable {
                 controlClients.removeAll { $0 === client }
                 return
             case .malformed: client.answer("ERROR malformed or oversized request")
-            case .request(let request): client.answer(answer(request))
+            case .request(let request):
+                passedDescriptor = client.takePassedDescriptor()
+                client.answer(answer(request))
+                if let unused = passedDescriptor, unused >= 0 { close(unused) }
+                passedDescriptor = nil
             }
         }
         if client.flush() { controlClients.removeAll { $0 === client } }
@@ -350,7 +371,12 @@ public final class IKEDaemon: @unchecked Sendable {
                 return "OK\nSuccessfully deleted IPsec SAs with \(peer)"
             case .getDebug: return "OK\n" + AdminText.debug(debugCategories) + logFileLine
             case .setDebug(let categories, let file):
-                if let file, let problem = options.logFile.open(file) { return "ERROR \(problem)" }
+                if let file {
+                    switch clientFile(file, for: .append) {
+                    case .failure(let problem): return "ERROR \(problem)"
+                    case .success(let log): options.logFile.adopt(log.release(), name: file)
+                    }
+                }
                 let old = debugCategories
                 debugCategories = categories
                 return "OK\nSuccessfully changed debug level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(categories.rawValue))\n"
@@ -387,7 +413,10 @@ public final class IKEDaemon: @unchecked Sendable {
                 return "OK\n" + (blocks + ["Completed dump of preshared keys (\(blocks.count))"]).joined(separator: "\n\n")
             case .readRules(let file):
                 let path = file ?? options.paths.config
-                switch ConfigFileReader.read(path) {
+                let read: Result<String, DaemonError> = file == nil
+                    ? ConfigFileReader.read(path).mapError { DaemonError($0.description) }
+                    : clientFile(path, for: .read).flatMap { $0.readAll(limit: ConfigFileReader.maximumSize) }
+                switch read {
                 case .failure(let problem): return "ERROR \(problem)"
                 case .success(let text):
                     let parsed = IKEConfigParser.parse(text, file: path)
@@ -398,13 +427,13 @@ public final class IKEDaemon: @unchecked Sendable {
             case .writeRules(let path):
                 let configuration = engine.settings.configuration
                 guard !configuration.rules.isEmpty else { return "ERROR No rule configuration information to write." }
-                if let problem = ExclusiveFile.write(path, IKEConfigPrinter.text(configuration)) { return "ERROR \(problem)" }
+                if let problem = writeClientFile(IKEConfigPrinter.text(configuration), to: path) { return "ERROR \(problem)" }
                 return "OK\nCompleted write of rule configuration information."
             case .writePreshared(let path):
                 guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 let keys = engine.settings.presharedKeys
                 guard !keys.entries.isEmpty else { return "ERROR No preshared key information to write." }
-                if let problem = ExclusiveFile.write(path, PresharedPrinter.text(keys)) { return "ERROR \(problem)" }
+                if let problem = writeClientFile(PresharedPrinter.text(keys), to: path) { return "ERROR \(problem)" }
                 return "OK\nCompleted write of preshared key information."
             case .deleteRule(let label):
                 var configuration = engine.settings.configuration
@@ -423,8 +452,18 @@ public final class IKEDaemon: @unchecked Sendable {
             case .readPreshared(let file):
                 guard privilege >= .modkeys else { return Self.presharedNotPermitted }
                 let path = file ?? options.paths.preshared
-                if let problem = ConfigFileReader.checkSecretMode(path) { return "ERROR \(problem)" }
-                switch ConfigFileReader.read(path) {
+                let read: Result<String, DaemonError>
+                if file == nil {
+                    if let problem = ConfigFileReader.checkSecretMode(path) { return "ERROR \(problem)" }
+                    read = ConfigFileReader.read(path).mapError { DaemonError($0.description) }
+                } else {
+                    read = clientFile(path, for: .read).flatMap { file in
+                        // The same rule as for the daemon's own ike.preshared: keys nobody else reads.
+                        file.mode & 0o077 == 0 ? file.readAll(limit: ConfigFileReader.maximumSize)
+                            : .failure(DaemonError("\(path): mode \(String(file.mode, radix: 8)) lets others read the keys (chmod 600)"))
+                    }
+                }
+                switch read {
                 case .failure(let problem): return "ERROR \(problem)"
                 case .success(let text):
                     let parsed = PresharedParser.parse(text, file: path)

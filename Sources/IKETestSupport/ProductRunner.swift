@@ -6,11 +6,14 @@ public enum ProductRunner {
         public var status: Int32
         public var standardOutput: String
         public var standardError: String
+        /// Whether the program was killed by a signal (then `status` is the signal's number).
+        public var killedBySignal = false
 
-        public init(status: Int32, standardOutput: String, standardError: String) {
+        public init(status: Int32, standardOutput: String, standardError: String, killedBySignal: Bool = false) {
             self.status = status
             self.standardOutput = standardOutput
             self.standardError = standardError
+            self.killedBySignal = killedBySignal
         }
     }
 
@@ -31,16 +34,17 @@ public enum ProductRunner {
         return nil
     }
 
-    public static func run(_ product: String, _ arguments: [String], input: String? = nil) throws -> Result {
+    public static func run(_ product: String, _ arguments: [String], input: String? = nil, directory: String? = nil) throws -> Result {
         guard let path = path(of: product) else { throw NotBuilt(product: product) }
-        return try runExecutable(path, arguments, input: input)
+        return try runExecutable(path, arguments, input: input, directory: directory)
     }
 
     /// Runs any program (a system tool wrapping a product, such as setpriv) the same way.
-    public static func runExecutable(_ path: String, _ arguments: [String], input: String? = nil) throws -> Result {
+    public static func runExecutable(_ path: String, _ arguments: [String], input: String? = nil, directory: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -55,6 +59,7 @@ public enum ProductRunner {
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self), standardError: String(decoding: err, as: UTF8.self))
+        return Result(status: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self), standardError: String(decoding: err, as: UTF8.self),
+                      killedBySignal: process.terminationReason == .uncaughtSignal)
     }
 }

@@ -104,10 +104,21 @@ struct IKEAdm: ParsableCommand {
             }
             request = "add preshared " + text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: " ")
         }
-        if words.count == 4, words[0] == "set", words[1] == "debug", !words[3].hasPrefix("/") {
-            // The daemon opens the log file; a relative name means the one beside the user.
-            request = "set debug \(words[2]) \(FileManager.default.currentDirectoryPath)/\(words[3])"
+        // A file the command names is opened here, with the user's rights, and passed to the daemon
+        // (which opens no path a client names); a relative name is the one beside the user.
+        var passed: (fd: Int32, path: String, use: ClientFile.Use)?
+        if let (file, use) = AdminFileOpener.file(in: words) {
+            let absolute = AdminFileOpener.absolute(file)
+            switch AdminFileOpener.open(absolute, for: use) {
+            case .failure(let problem):
+                print("ikeadm: \(problem)")
+                return false
+            case .success(let fd):
+                passed = (fd, absolute, use)
+                request = (words.dropLast() + [absolute]).joined(separator: " ")
+            }
         }
+        defer { if let passed { close(passed.fd) } }
         if words.count >= 3, words[0] == "add", words[1] == "rule" {
             guard let rules = Self.ruleText(words, line: line) else {
                 print("ikeadm: cannot read \(words[2])")
@@ -118,12 +129,15 @@ struct IKEAdm: ParsableCommand {
         if json { request = "json " + request }
         let answer: String
         do {
-            answer = try ControlSocket.request(request, socket: path)
+            answer = try ControlSocket.request(request, socket: path, passing: passed?.fd)
         } catch {
+            if let passed, passed.use == .write { unlink(passed.path) }
             print("ikeadm: \(error)")
             return false
         }
         guard answer.hasPrefix("OK") else {
+            // The write target was created for this command only: nothing written, nothing left.
+            if let passed, passed.use == .write { unlink(passed.path) }
             let message = answer.hasPrefix("ERROR ") ? String(answer.dropFirst(6)) : answer
             if !quiet { print(json ? message : "ikeadm: \(message)") }
             return false

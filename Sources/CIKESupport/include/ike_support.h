@@ -63,4 +63,14 @@ ssize_t ike_netlink_receive(int fd, void *buffer, size_t length, int timeout_ms)
 /* ike_netlink_open inside the network namespace /var/run/netns/NAME (ip netns add NAME); the calling
  * threads stay in their own namespace. */
 int ike_netlink_open_in_netns(const char *name, int protocol, unsigned int groups, int nonblocking);
+
+/* Sends bytes with a descriptor attached (SCM_RIGHTS; fd < 0: none), MSG_NOSIGNAL. -errno on failure. */
+ssize_t ike_send_with_fd(int sock, const void *bytes, size_t length, int fd);
+
+/* Receives bytes and at most one descriptor (*fd: -1 none, -2 the kernel truncated the descriptors). */
+ssize_t ike_recv_with_fd(int sock, void *bytes, size_t length, int *fd);
+
+/* send() with MSG_NOSIGNAL; -errno on failure. */
+ssize_t ike_send_nosignal(int sock, const void *bytes, size_t length);
+
 #endif
