@@ -54,6 +54,8 @@ enum AdminJSON {
             ("phase1_initiator_timeouts", number(s.phase1InitiatorTimeouts)),
             ("phase1_failure_reasons", .object(Phase1FailureReason.allCases.compactMap { reason in s.phase1FailureReasons[reason].map { (reason.rawValue, number($0)) } })),
             ("quick_mode_completed", number(s.quickModeCompleted)), ("quick_mode_failed", number(s.quickModeFailed)),
+            ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)),
+            ("informational_ignored", number(s.informationalIgnored)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),
             ("dropped_unauthenticated", number(s.authenticationDropped)), ("retransmissions", number(s.retransmissions)),

@@ -228,9 +228,11 @@ enum ControlCommands {
             Failed:    initiator: \(pad(s.phase1FailedInitiator))   responder: \(pad(s.phase1FailedResponder))
                        initiator fails include \(s.phase1InitiatorTimeouts) time-out(s)
             Failure reasons: \(failureReasons(s))
-            Quick Mode:  completed: \(pad(s.quickModeCompleted))   failed: \(pad(s.quickModeFailed))
+            Quick Mode:  completed: \(pad(s.quickModeCompleted))   failed: \(pad(s.quickModeFailed))   refused by the peer: \(pad(s.quickModeRefused))
+            Phase 1 SAs presumed dead (unanswered Quick Mode): \(s.phase1PresumedDead)
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
+            Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
             """
     }

@@ -32,6 +32,9 @@ public struct DaemonOptions: Sendable {
     /// Where debug records go besides standard error (`--log-file`, `ikeadm set debug LEVEL FILE`);
     /// the process's log handler writes to the same object.
     public var logFile = DebugLogFile()
+    /// Tunnel interfaces' outer addresses given on the command line (`--tunnel NAME=LOCAL,REMOTE`):
+    /// the in-memory kernel has no interfaces to ask; otherwise they are read over rtnetlink.
+    public var tunnels: [String: TunnelEndpoints] = [:]
 
     public init(paths: ConfigurationPaths = ConfigurationPaths(), listen: [IPAddress] = [], port: UInt16 = 500, peerPort: UInt16? = nil,
                 controlPath: String? = nil, debug: Bool = false, bypassIPsec: Bool = false, handleSignals: Bool = true, root: String = "") {

@@ -364,8 +364,16 @@ public final class IKEDaemon: @unchecked Sendable {
                 let kernelLine = "Kernel (\(kernel.name)): \(kernel.installed.count) SAs installed, \(kernel.malformedMessages) malformed or unexpected messages ignored"
                 return "OK\n" + ControlCommands.statistics(engine.statistics) + "\n" + kernelLine
             case .initiate(let source, let destination):
-                execute(engine.handle(.acquire(AcquireRequest(localAddress: source, remoteAddress: destination)), at: now))
-                return "OK\nInitiated negotiation \(source) -> \(destination)"
+                let made = InitiateRequest.make(source: source, destination: destination, kernelPolicies: kernel.policies, settings: engine.settings) { [options] name in
+                    options.tunnels[name] ?? TunnelInterfaces.endpoints(of: name).map { TunnelEndpoints(local: $0.local, remote: $0.remote) }
+                }
+                switch made {
+                case .failure(let problem): return "ERROR \(problem)"
+                case .success(let request):
+                    execute(engine.handle(.acquire(request), at: now))
+                    let endpoints = request.localAddress == source && request.remoteAddress == destination ? "" : " (IKE \(request.localAddress) -> \(request.remoteAddress))"
+                    return "OK\nInitiated negotiation \(source) -> \(destination)\(endpoints)"
+                }
             case .deleteSAs(let peer):
                 execute(engine.handle(.deleteIPsecSAs(peer: peer), at: now))
                 return "OK\nSuccessfully deleted IPsec SAs with \(peer)"

@@ -25,13 +25,18 @@ final class KernelBridge: KernelOracle {
     /// What the engine should negotiate for a kernel ACQUIRE: the traffic of the policy that matched
     /// (not just the packet's flow: one SA pair serves the whole policy, ipsecconf's `sa shared`).
     static func request(for acquire: KernelAcquire) -> AcquireRequest {
-        let selector = acquire.policy.selector
+        request(for: acquire.policy, source: acquire.source, destination: acquire.destination)
+    }
+
+    /// The request for `policy`'s traffic between the IKE endpoints `source` and `destination`.
+    static func request(for policy: KernelPolicy, source: IPAddress, destination: IPAddress) -> AcquireRequest {
+        let selector = policy.selector
         // ICMP type and code ride in the port fields; they are not ports to negotiate.
         let ports = selector.upperProtocol != 1 && selector.upperProtocol != 58
         let traffic = TrafficSelector(
             local: selector.source.range, remote: selector.destination.range, upperProtocol: selector.upperProtocol,
             localPort: ports && selector.sourcePortMask == 0xFFFF ? selector.sourcePort : 0,
             remotePort: ports && selector.destinationPortMask == 0xFFFF ? selector.destinationPort : 0)
-        return AcquireRequest(localAddress: acquire.source, remoteAddress: acquire.destination, selector: traffic)
+        return AcquireRequest(localAddress: source, remoteAddress: destination, selector: traffic)
     }
 }

@@ -13,7 +13,7 @@ public struct EngineSettings: Sendable {
     public var localPort: UInt16
     /// Anti-replay window for every SA we install.
     public var replayWindow: UInt32
-    let rules: RuleTable
+    public let rules: RuleTable
 
     public init(configuration: IKEConfiguration, presharedKeys: PresharedKeys, policies: [PolicyEntry], peerPort: UInt16 = 500, localPort: UInt16 = 500, replayWindow: UInt32 = 32) {
         self.configuration = configuration
@@ -44,7 +44,7 @@ public struct EngineSettings: Sendable {
 extension EngineSettings {
     /// The first policy entry that protects `selector` (our side local). `initiating` skips entries that
     /// only admit inbound traffic (`permit`).
-    func policy(for selector: TrafficSelector, initiating: Bool) -> PolicyEntry? {
+    public func policy(for selector: TrafficSelector, initiating: Bool) -> PolicyEntry? {
         policies.first { entry in
             guard entry.actions.contains(where: { $0.kind.protects && !(initiating && $0.kind == .permit) }) else { return false }
             let pattern = entry.pattern

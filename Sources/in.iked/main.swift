@@ -68,6 +68,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Group (name or number) whose members may use ikeadm; the socket becomes 0660 in it.", valueName: "group"))
     var controlGroup: String?
 
+    @Option(name: .long, help: ArgumentHelp("A tunnel interface's outer addresses, NAME=LOCAL,REMOTE (repeatable): for `tunnel NAME` entries when the kernel cannot tell (--kernel memory).", valueName: "tunnel"))
+    var tunnel: [String] = []
+
     @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
     var demo = false
 
@@ -120,6 +123,15 @@ struct InIked: ParsableCommand {
                                     bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
         options.replayWindow = replayWindow
+        for text in tunnel {
+            let parts = text.split(separator: "=", maxSplits: 1)
+            let addresses = parts.count == 2 ? parts[1].split(separator: ",").compactMap { IPAddress(String($0)) } : []
+            guard addresses.count == 2, addresses[0].isIPv4 == addresses[1].isIPv4 else {
+                print("in.iked: --tunnel \(text): expected NAME=LOCAL,REMOTE with two addresses of one family")
+                throw ExitCode(2)
+            }
+            options.tunnels[String(parts[0])] = TunnelEndpoints(local: addresses[0], remote: addresses[1])
+        }
         if let controlGroup {
             guard let id = ControlSocket.groupID(controlGroup) else {
                 print("in.iked: --control-group: no group '\(controlGroup)'")

@@ -15,10 +15,13 @@ struct LoopbackDaemonTests {
         let root: String
         let address: String
         let process = Process()
+        /// The UDP port it listens on (and sends to).
+        let port: Int?
 
         init(address: String, peer: String, port: Int, key: String = "loopback-key", transform: String = "aes(128)", policy: String? = nil, extra: [String] = []) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("iked-\(UUID().uuidString)").path
             self.address = address
+            self.port = port
             try Self.write(root + "/etc/inet/ike/config", """
                 retry_timer_init 0.2
                 p1_xform { auth_method preshared oakley_group 14 auth_alg sha256 encr_alg \(transform) }
@@ -548,6 +551,22 @@ struct LoopbackDaemonTests {
         #expect(blocks[2].hasPrefix("Completed dump of certcache (2)"))
         let log = try String(contentsOfFile: daemon.root + "/in.iked.log", encoding: .utf8)
         #expect(log.contains("publickeys/2: "))
+    }
+
+    @Test("kill -9 and restart one side: the survivor's next Quick Mode finds the stale Phase 1 dead and negotiates afresh", arguments: [true, false])
+    func restartedPeer(killResponder: Bool) throws {
+        let first = "127.0.0.\(killResponder ? 40 : 42)", second = "127.0.0.\(killResponder ? 41 : 43)"
+        let (a, b) = try Self.establishedPair(first, second, extra: ["--debug-level", "all"])
+        let (victim, survivor) = killResponder ? (b, a) : (a, b)
+        kill(victim.process.processIdentifier, SIGKILL)
+        victim.process.waitUntilExit()
+        let reborn = try Daemon(address: victim.address, peer: survivor.address, port: Int(try #require(victim.port)), extra: ["--debug-level", "all"])
+        _ = try survivor.adm(["initiate", survivor.address, victim.address])
+        // retry_timer_init 0.2 doubling, retry_limit 5: about 13 s, then a new Main Mode and Quick Mode.
+        let dump = try reborn.wait(for: ["dump", "sa"], timeout: 25) { $0.contains("IPsec SAs (1)") }
+        #expect(dump.contains("IPsec SAs (1)"), "\(dump)")
+        #expect(try survivor.adm(["get", "stats"]).standardOutput.contains("presumed dead (unanswered Quick Mode): 1"))
+        #expect(try survivor.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (1)") }.contains("phase 1 SAs (1)"))
     }
 
     @Test("in.iked --demo negotiates and exits 0")

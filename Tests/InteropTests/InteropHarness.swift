@@ -58,7 +58,9 @@ final class InteropHarness {
     }
 
     /// Writes our files and starts in.iked in our namespace.
-    func startDaemon(phase1: String, pfs: Int, policy: String, key: String) throws {
+    /// `tun0` is the tunnel between the two namespaces' addresses (the in-memory kernel has no
+    /// interfaces to ask).
+    func startDaemon(phase1: String, pfs: Int, policy: String, key: String, extra: [String] = []) throws {
         try write("etc/inet/ike/config", """
             retry_timer_init 0.5
             retry_timer_max 2
@@ -71,7 +73,7 @@ final class InteropHarness {
         guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "--kernel", "memory", "-d"]
+        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "--kernel", "memory", "-d", "--tunnel", "tun0=192.0.2.1,192.0.2.2"] + extra
         FileManager.default.createFile(atPath: state + "/in.iked.log", contents: nil)
         let log = FileHandle(forWritingAtPath: state + "/in.iked.log")
         process.standardOutput = log

@@ -59,9 +59,9 @@ struct InteropTests {
         suites.flatMap { suite in [true, false].map { InteropCase(peer: peer, suite: suite, weInitiate: $0) } }
     }
 
-    func startPeer(_ harness: InteropHarness, _ peer: String, _ suite: InteropSuite, key: String, ike: String? = nil) throws {
+    func startPeer(_ harness: InteropHarness, _ peer: String, _ suite: InteropSuite, key: String, ike: String? = nil, nets: [String] = []) throws {
         let esp = peer == "strongswan" ? suite.strongSwanESP : suite.libreswanESP
-        let started = try harness.run([peer, harness.id, ike ?? suite.ike, esp, suite.mode, suite.peerPFS, key])
+        let started = try harness.run([peer, harness.id, ike ?? suite.ike, esp, suite.mode, suite.peerPFS, key] + nets)
         #expect(started.status == 0, "\(started.standardError)")
     }
 

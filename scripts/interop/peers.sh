@@ -5,8 +5,9 @@
 #
 #   peers.sh install                                   packages (strongSwan; Libreswan unpacked to /opt/libreswan)
 #   peers.sh up ID                                     namespaces ikeus-ID (192.0.2.1) and ikepeer-ID (192.0.2.2)
-#   peers.sh strongswan ID IKE ESP MODE PFS KEY        start charon with one IKEv1 connection "interop"
-#   peers.sh libreswan ID IKE ESP MODE PFS KEY         start pluto with one IKEv1 connection "interop"
+#   peers.sh strongswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]   start charon with one IKEv1 connection
+#   peers.sh libreswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]    start pluto with one IKEv1 connection
+#                                                      "interop"; the nets are its traffic (default: the two hosts)
 #   peers.sh initiate ID | terminate ID | status ID    act on the peer's connection
 #   peers.sh down ID
 set -euo pipefail
@@ -71,6 +72,7 @@ up() {
 
 strongswan() {
     local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    local peer_net=${7:-$PEER/32} us_net=${8:-$US/32}
     local shim_path; shim_path=$(shim "$id")
     cat > "$dir/strongswan.conf" <<CONF
 charon-systemd {
@@ -104,8 +106,8 @@ connections {
       id = $US }
     children {
       interop {
-        local_ts = $PEER/32
-        remote_ts = $US/32
+        local_ts = $peer_net
+        remote_ts = $us_net
         esp_proposals = $esp_proposal
         mode = $mode
         start_action = none
@@ -129,6 +131,8 @@ CONF
 
 libreswan() {
     local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    local subnets=""
+    [ -n "${7:-}" ] && subnets=$(printf '    leftsubnet=%s\n    rightsubnet=%s' "$7" "$8")
     [ -x /usr/libexec/ipsec/pluto ] || die "Libreswan is not installed (peers.sh install)"
     local shim_path; shim_path=$(shim "$id")
     mkdir -p "$dir/run" "$dir/nss" "$dir/ipsec.d"
@@ -154,6 +158,7 @@ conn interop
     right=$US
     rightid=$US
     type=$mode
+$subnets
     ike=$ike_libreswan
     phase2alg=$esp
     pfs=$pfs_setting
