@@ -55,6 +55,7 @@ public final class IKEDaemon: @unchecked Sendable {
         self.debugCategories = options.debugCategories
         self.privilege = options.privilege
         let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
+        for warning in UnimplementedSettings.warnings(settings.configuration) { logger.warning("\(warning)") }
         engine = IKEEngine(settings: settings, random: SystemRandom())
         engine.kernel = KernelBridge(kernel)
         var pipeFDs: [Int32] = [0, 0]

@@ -13,6 +13,10 @@ final class KernelBridge: KernelOracle {
         try? kernel.allocateSPI(protocolID: protocolID, source: source, destination: destination)
     }
 
+    func bytesCarried(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) -> UInt64? {
+        kernel.byteCount(spi: spi, protocolID: protocolID, destination: destination)
+    }
+
     func inboundPolicy(for selector: TrafficSelector) -> InboundPolicyVerdict {
         guard let policies = kernel.policies else { return .notKept }
         // Inbound traffic comes from the peer's side.

@@ -47,6 +47,8 @@ extension IKEEngine {
                 removeIPsecSAs(ourSPI)
             } else if !pair.rekeyed, let soft = pair.softDeadline, soft <= now {
                 rekey(ourSPI)
+            } else if let check = pair.idle?.check, check <= now {
+                checkIdle(ourSPI)
             }
         }
     }

@@ -54,6 +54,8 @@ public final class IKEEngine {
         var softDeadline: EngineInstant?
         var hardDeadline: EngineInstant?
         var rekeyed = false
+        /// p2_idletime_secs: when to look at the counters next, what they said, and since when.
+        var idle: IdleWatch?
     }
 
     public init(settings: EngineSettings, random: any RandomSource, now: EngineInstant = .zero) {
@@ -108,6 +110,7 @@ public final class IKEEngine {
         for pair in ipsecSAs.values {
             if !pair.rekeyed { consider(pair.softDeadline) }
             consider(pair.hardDeadline)
+            consider(pair.idle?.check)
         }
         return earliest
     }

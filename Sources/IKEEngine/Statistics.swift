@@ -20,6 +20,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var phase1PresumedDead = 0
     public var ipsecSAsInstalled = 0
     public var ipsecSAsDeleted = 0
+    /// IPsec SA pairs deleted because they carried nothing for p2_idletime_secs (part of `ipsecSAsDeleted`).
+    public var ipsecSAsIdleDeleted = 0
     /// Datagrams dropped because they did not decode.
     public var malformedDropped = 0
     /// Datagrams for no known SA, repeated, late or otherwise out of place.

@@ -22,6 +22,8 @@ public final class InMemoryKernel: KernelPort {
     }
 
     /// `keepsPolicy`: answer `policies` (empty until some are installed) instead of nil.
+    private var counters: [SAKey: UInt64] = [:]
+
     public init(keepsPolicy: Bool = false, spiGenerator: @escaping () -> UInt32 = { UInt32.random(in: 0x100...UInt32.max) }) {
         self.keepsPolicy = keepsPolicy
         self.nextSPI = spiGenerator
@@ -54,6 +56,18 @@ public final class InMemoryKernel: KernelPort {
     }
 
     public var installed: [IPsecSA] { table.values.sorted { $0.spi < $1.spi } }
+
+    /// Bytes carried: set by tests through `carried(_:spi:protocolID:destination:)`; 0 otherwise, since
+    /// no traffic crosses SAs kept in memory.
+    public func byteCount(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) -> UInt64? {
+        let key = SAKey(spi: spi, protocolID: protocolID, destination: destination)
+        return table[key] == nil ? nil : counters[key, default: 0]
+    }
+
+    /// Records traffic over an SA (tests).
+    public func carried(_ bytes: UInt64, spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) {
+        counters[SAKey(spi: spi, protocolID: protocolID, destination: destination), default: 0] += bytes
+    }
 
     public func receiveEvents() -> [KernelEvent] {
         defer { pendingEvents = [] }

@@ -31,6 +31,9 @@ public protocol KernelPort: AnyObject {
 
     /// Messages from the kernel that did not parse, or were not expected, since start.
     var malformedMessages: Int { get }
+
+    /// The bytes an SA has carried (its kernel counter), or nil when the kernel has no such SA.
+    func byteCount(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) -> UInt64?
 }
 
 extension KernelPort {

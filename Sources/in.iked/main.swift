@@ -108,6 +108,7 @@ struct InIked: ParsableCommand {
             let outcome = ConfigurationCheck.run(paths)
             for diagnostic in outcome.diagnostics { print(diagnostic) }
             guard outcome.isValid else { throw ExitCode(1) }
+            for warning in outcome.configuration.map(UnimplementedSettings.warnings) ?? [] { print(warning) }
             let rules = outcome.configuration?.rules.count ?? 0
             let keys = outcome.presharedKeys.map { ", \($0.entries.count) pre-shared keys" } ?? ""
             print("\(paths.config): valid (\(rules) rules\(keys))")

@@ -98,3 +98,37 @@ struct ConfigErrorTests {
         #expect(diagnostics.first?.description == "/etc/inet/ike/config:1:13: expected a number after 'retry_limit', found 'x'")
     }
 }
+
+/// Hostile files cost bounded memory: tokens are made as the parser asks, at most 100 errors are
+/// kept per file (then a note), no entry collects more keys than a real one has, and files above
+/// 16 MiB are refused whole. (Measured peak memory: docs/PERFORMANCE.md.)
+@Suite("Configuration files: bounded work for hostile input")
+struct BoundedParsingTests {
+    static let dense = String(repeating: "x ", count: 200_000)
+
+    @Test("a token-dense file stops at 100 errors with a note", arguments: ["ike.config", "ike.preshared", "ipsecinit.conf"])
+    func errorLimit(_ kind: String) {
+        let diagnostics: [ConfigDiagnostic] = switch kind {
+        case "ike.config": IKEConfigParser.parse(Self.dense, file: kind).diagnostics
+        case "ike.preshared": PresharedParser.parse("{ " + Self.dense + "}", file: kind).diagnostics
+        default: IPsecPolicyParser.parse(Self.dense, file: kind).diagnostics
+        }
+        #expect(diagnostics.count == ConfigDiagnostic.limit + 1)
+        #expect(diagnostics.last?.message == "too many errors (100); the rest of the file was not checked")
+    }
+
+    @Test("a pattern with more keys than any real one is refused without collecting them")
+    func patternKeys() {
+        let pattern = "{ " + String(repeating: "laddr 10.0.0.1 ", count: 10_000) + "} ipsec { encr_algs aes }"
+        let result = IPsecPolicyParser.parse(pattern, file: "ipsecinit.conf")
+        #expect(result.entries.isEmpty)
+        #expect(result.diagnostics.contains { $0.message.contains("more than 64 keys in the pattern") })
+    }
+
+    @Test("a file above 16 MiB is refused with a clear error")
+    func sizeLimit() {
+        let huge = String(repeating: "#", count: (16 << 20) + 1)
+        let diagnostics = IKEConfigParser.parse(huge, file: "big.config").diagnostics
+        #expect(diagnostics.map(\.description) == ["big.config:1:1: file is larger than 16 MiB"])
+    }
+}

@@ -30,17 +30,20 @@ public struct IKEConfigParser {
     /// when there are errors (so `in.iked -c` can report them all).
     public static func parse(_ text: String, file: String) -> (configuration: IKEConfiguration, diagnostics: [ConfigDiagnostic]) {
         let (parsed, syntaxProblems) = parseGrammar(text, file: file)
-        let problems = syntaxProblems + IKEConfigValidator.validate(parsed)
-        return (parsed, problems.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
+        // A file that stopped at the error limit is not validated further: its model is partial.
+        let problems = syntaxProblems.count > ConfigDiagnostic.limit ? syntaxProblems : syntaxProblems + IKEConfigValidator.validate(parsed)
+        var sorted = problems.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+        sorted.closeIfFull()
+        return (parsed, sorted)
     }
 
     /// The grammar alone, without the checks that need the whole file (a fragment added to a
     /// running configuration is validated together with it).
     static func parseGrammar(_ text: String, file: String) -> (configuration: IKEConfiguration, diagnostics: [ConfigDiagnostic]) {
         let lexer = Lexer(text: text, file: file, comments: .hashOrDoubleSlash)
-        var parser = IKEConfigParser(stream: TokenStream(lexer), diagnostics: lexer.diagnostics)
+        var parser = IKEConfigParser(stream: TokenStream(lexer), diagnostics: [])
         parser.parseFile()
-        return (parser.configuration, parser.diagnostics)
+        return (parser.configuration, ConfigDiagnostic.merged(parser.stream.lexerDiagnostics, parser.diagnostics))
     }
 
     /// Parses and validates, throwing all problems at once.
@@ -51,13 +54,17 @@ public struct IKEConfigParser {
     }
 
     private mutating func error(_ location: SourceLocation, _ message: String) {
+        // Past the limit errors are not kept (a token-dense hostile file would otherwise cost a
+        // diagnostic per token); parseFile stops at the next top-level item.
+        guard !diagnostics.isFull else { return }
         diagnostics.append(ConfigDiagnostic(location, message))
     }
 
     // MARK: Top level
 
     private mutating func parseFile() {
-        while let token = stream.peek {
+        defer { diagnostics.closeIfFull() }
+        while !diagnostics.isFull, let token = stream.peek {
             switch token.kind {
             case .openBrace:
                 parseRule()

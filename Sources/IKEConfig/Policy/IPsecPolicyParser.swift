@@ -19,16 +19,18 @@ public enum IPsecPolicyParser {
     public static func parse(_ text: String, file: String) -> (entries: [PolicyEntry], diagnostics: [ConfigDiagnostic]) {
         let lexer = Lexer(text: text, file: file, comments: .hash)
         var stream = TokenStream(lexer)
-        var diagnostics = lexer.diagnostics
+        var diagnostics: [ConfigDiagnostic] = []
         var entries: [PolicyEntry] = []
-        while let token = stream.peek {
+        while !diagnostics.isFull, let token = stream.peek {
             guard token.kind == .openBrace else {
                 _ = stream.next()
-                diagnostics.append(ConfigDiagnostic(token.location, "expected '{' to start a policy entry, found '\(token.text)'"))
+                diagnostics.report(ConfigDiagnostic(token.location, "expected '{' to start a policy entry, found '\(token.text)'"))
                 continue
             }
             if let entry = parseEntry(&stream, &diagnostics) { entries.append(entry) }
         }
+        diagnostics = ConfigDiagnostic.merged(stream.lexerDiagnostics, diagnostics)
+        diagnostics.closeIfFull()
         return (entries, diagnostics)
     }
 
@@ -37,6 +39,10 @@ public enum IPsecPolicyParser {
         guard result.diagnostics.isEmpty else { throw ConfigError(result.diagnostics) }
         return result.entries
     }
+
+    /// The most `key value` pairs one pattern or property list may have (ipsecinit.conf(5) defines
+    /// fewer than 30 keys).
+    static let maximumPairs = 64
 
     /// `key value` pairs up to the closing brace.
     private static func pairs(_ stream: inout TokenStream, _ diagnostics: inout [ConfigDiagnostic], what: String) -> [(Token, Token)]? {
@@ -48,20 +54,20 @@ public enum IPsecPolicyParser {
                 return result
             }
             if token.kind == .openBrace {
-                diagnostics.append(ConfigDiagnostic(token.location, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
+                diagnostics.report(ConfigDiagnostic(token.location, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
                 return nil
             }
             _ = stream.next()
             guard token.kind == .word else {
-                diagnostics.append(ConfigDiagnostic(token.location, "unexpected '\(token.text)' in the \(what)"))
+                diagnostics.report(ConfigDiagnostic(token.location, "unexpected '\(token.text)' in the \(what)"))
                 continue
             }
             if stream.peek?.kind == .openBrace {
-                diagnostics.append(ConfigDiagnostic(stream.location, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
+                diagnostics.report(ConfigDiagnostic(stream.location, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
                 return nil
             }
             guard var value = stream.peek, value.kind == .word || value.kind == .string else {
-                diagnostics.append(ConfigDiagnostic(stream.location, "expected a value after '\(token.text)'"))
+                diagnostics.report(ConfigDiagnostic(stream.location, "expected a value after '\(token.text)'"))
                 continue
             }
             _ = stream.next()
@@ -75,8 +81,14 @@ public enum IPsecPolicyParser {
                 value = Token(kind: .word, text: text, location: value.location)
             }
             result.append((token, value))
+            guard result.count <= Self.maximumPairs else {
+                // No pattern or property list has this many keys: the rest is skipped, not collected.
+                diagnostics.report(ConfigDiagnostic(token.location, "more than \(Self.maximumPairs) keys in the \(what) opened at \(open.location.lineAndColumn)"))
+                while let skipped = stream.next(), skipped.kind != .closeBrace {}
+                return nil
+            }
         }
-        diagnostics.append(ConfigDiagnostic(stream.end, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
+        diagnostics.report(ConfigDiagnostic(stream.end, "expected '}' to close the \(what) opened at \(open.location.lineAndColumn)"))
         return nil
     }
 
@@ -88,12 +100,12 @@ public enum IPsecPolicyParser {
         var actions: [PolicyAction] = []
         repeat {
             guard let word = stream.peek, word.kind == .word, let kind = PolicyActionKind(rawValue: word.text) else {
-                diagnostics.append(ConfigDiagnostic(stream.location, "expected an action (apply, permit, ipsec, bypass, pass, drop) after the pattern"))
+                diagnostics.report(ConfigDiagnostic(stream.location, "expected an action (apply, permit, ipsec, bypass, pass, drop) after the pattern"))
                 return nil
             }
             _ = stream.next()
             guard stream.peek?.kind == .openBrace else {
-                diagnostics.append(ConfigDiagnostic(stream.location, "expected '{' with the properties of '\(word.text)' ({} when there are none)"))
+                diagnostics.report(ConfigDiagnostic(stream.location, "expected '{' with the properties of '\(word.text)' ({} when there are none)"))
                 return nil
             }
             guard let propertyPairs = pairs(&stream, &diagnostics, what: "properties") else { return nil }
@@ -105,10 +117,10 @@ public enum IPsecPolicyParser {
             break
         } while true
         if actions.count > 1, actions.contains(where: { !$0.kind.protects }) {
-            diagnostics.append(ConfigDiagnostic(start, "'or' alternatives are only for apply, permit and ipsec"))
+            diagnostics.report(ConfigDiagnostic(start, "'or' alternatives are only for apply, permit and ipsec"))
         }
         if pattern.negotiate != nil, pattern.tunnelInterface == nil {
-            diagnostics.append(ConfigDiagnostic(start, "'negotiate' needs 'tunnel <interface>' in the same pattern"))
+            diagnostics.report(ConfigDiagnostic(start, "'negotiate' needs 'tunnel <interface>' in the same pattern"))
         }
         guard diagnostics.count == before else { return nil }
         return PolicyEntry(pattern: pattern, actions: actions, location: start)
@@ -128,11 +140,11 @@ public enum IPsecPolicyParser {
             case "ulp", "proto": canonical = "ulp"
             case "smask", "dmask", "type", "code", "tunnel", "negotiate", "dir": canonical = key.text
             default:
-                diagnostics.append(ConfigDiagnostic(key.location, "unknown pattern key '\(key.text)'"))
+                diagnostics.report(ConfigDiagnostic(key.location, "unknown pattern key '\(key.text)'"))
                 continue
             }
             if let first = seen[canonical] {
-                diagnostics.append(ConfigDiagnostic(key.location, "'\(key.text)' repeats a pattern key given at \(first.lineAndColumn)"))
+                diagnostics.report(ConfigDiagnostic(key.location, "'\(key.text)' repeats a pattern key given at \(first.lineAndColumn)"))
                 continue
             }
             seen[canonical] = key.location
@@ -146,11 +158,11 @@ public enum IPsecPolicyParser {
                     case "smask": localMask = spec
                     default: remoteMask = spec
                     }
-                case .failure(let failure): diagnostics.append(ConfigDiagnostic(value.location, failure.message))
+                case .failure(let failure): diagnostics.report(ConfigDiagnostic(value.location, failure.message))
                 }
             case "lport", "rport":
                 guard let port = CNumber.integer(value.text), port <= 65535 else {
-                    diagnostics.append(ConfigDiagnostic(value.location, "'\(value.text)' is not a port number (0-65535)"))
+                    diagnostics.report(ConfigDiagnostic(value.location, "'\(value.text)' is not a port number (0-65535)"))
                     continue
                 }
                 if canonical == "lport" { pattern.localPort = UInt16(port) } else { pattern.remotePort = UInt16(port) }
@@ -160,33 +172,33 @@ public enum IPsecPolicyParser {
                 } else if let number = protocols[value.text.lowercased()] {
                     pattern.upperProtocol = number
                 } else {
-                    diagnostics.append(ConfigDiagnostic(value.location, "unknown protocol '\(value.text)'"))
+                    diagnostics.report(ConfigDiagnostic(value.location, "unknown protocol '\(value.text)'"))
                 }
             case "type", "code":
                 guard let range = byteRange(value.text) else {
-                    diagnostics.append(ConfigDiagnostic(value.location, "'\(value.text)' is not an ICMP \(canonical) or range (0-255)"))
+                    diagnostics.report(ConfigDiagnostic(value.location, "'\(value.text)' is not an ICMP \(canonical) or range (0-255)"))
                     continue
                 }
                 if canonical == "type" { pattern.icmpType = range } else { pattern.icmpCode = range }
             case "tunnel": pattern.tunnelInterface = value.text
             case "negotiate":
                 pattern.negotiate = PolicyNegotiation(rawValue: value.text)
-                if pattern.negotiate == nil { diagnostics.append(ConfigDiagnostic(value.location, "negotiate takes tunnel or transport")) }
+                if pattern.negotiate == nil { diagnostics.report(ConfigDiagnostic(value.location, "negotiate takes tunnel or transport")) }
             default:
                 pattern.direction = PolicyDirection(rawValue: value.text)
-                if pattern.direction == nil { diagnostics.append(ConfigDiagnostic(value.location, "dir takes in, out or both")) }
+                if pattern.direction == nil { diagnostics.report(ConfigDiagnostic(value.location, "dir takes in, out or both")) }
             }
         }
         pattern.localAddress = applying(localMask, to: pattern.localAddress, key: "smask", seen, &diagnostics)
         pattern.remoteAddress = applying(remoteMask, to: pattern.remoteAddress, key: "dmask", seen, &diagnostics)
         if (pattern.localPort != nil || pattern.remotePort != nil), let ulp = pattern.upperProtocol, ![6, 17, 132].contains(ulp) {
-            diagnostics.append(ConfigDiagnostic(seen["lport"] ?? seen["rport"] ?? .builtIn, "ports need ulp tcp, udp or sctp"))
+            diagnostics.report(ConfigDiagnostic(seen["lport"] ?? seen["rport"] ?? .builtIn, "ports need ulp tcp, udp or sctp"))
         }
         if pattern.icmpType != nil || pattern.icmpCode != nil, ![1, 58].contains(pattern.upperProtocol ?? 0) {
-            diagnostics.append(ConfigDiagnostic(seen["type"] ?? seen["code"] ?? .builtIn, "type and code need ulp icmp or ipv6-icmp"))
+            diagnostics.report(ConfigDiagnostic(seen["type"] ?? seen["code"] ?? .builtIn, "type and code need ulp icmp or ipv6-icmp"))
         }
         if let local = pattern.localAddress, let remote = pattern.remoteAddress, local.isIPv4 != remote.isIPv4 {
-            diagnostics.append(ConfigDiagnostic(seen["raddr"] ?? .builtIn, "local and remote addresses are of different families"))
+            diagnostics.report(ConfigDiagnostic(seen["raddr"] ?? .builtIn, "local and remote addresses are of different families"))
         }
         return pattern
     }
@@ -197,7 +209,7 @@ public enum IPsecPolicyParser {
         guard case .single(let maskAddress)? = Optional(mask), case .single(let base)? = address, base.isIPv4 == maskAddress.isIPv4,
               let length = maskAddress.prefixLength
         else {
-            diagnostics.append(ConfigDiagnostic(seen[key] ?? .builtIn, "\(key) needs a single address to mask and a contiguous netmask"))
+            diagnostics.report(ConfigDiagnostic(seen[key] ?? .builtIn, "\(key) needs a single address to mask and a contiguous netmask"))
             return address
         }
         return .prefix(base, length: length)
@@ -218,7 +230,7 @@ public enum IPsecPolicyParser {
             switch key.text {
             case "auth_algs", "encr_algs", "encr_auth_algs":
                 guard kind.protects else {
-                    diagnostics.append(ConfigDiagnostic(key.location, "'\(kind.rawValue)' takes no algorithms"))
+                    diagnostics.report(ConfigDiagnostic(key.location, "'\(kind.rawValue)' takes no algorithms"))
                     continue
                 }
                 let table = key.text == "encr_algs" ? encryptionNames : authenticationNames
@@ -232,19 +244,19 @@ public enum IPsecPolicyParser {
                 }
             case "sa":
                 guard value.text == "shared" || value.text == "unique" else {
-                    diagnostics.append(ConfigDiagnostic(value.location, "sa takes shared or unique"))
+                    diagnostics.report(ConfigDiagnostic(value.location, "sa takes shared or unique"))
                     continue
                 }
                 action.uniqueSA = value.text == "unique"
             case "dir":
                 action.direction = PolicyDirection(rawValue: value.text)
-                if action.direction == nil { diagnostics.append(ConfigDiagnostic(value.location, "dir takes in, out or both")) }
+                if action.direction == nil { diagnostics.report(ConfigDiagnostic(value.location, "dir takes in, out or both")) }
             default:
-                diagnostics.append(ConfigDiagnostic(key.location, "unknown property '\(key.text)' (auth_algs, encr_algs, encr_auth_algs, sa, dir)"))
+                diagnostics.report(ConfigDiagnostic(key.location, "unknown property '\(key.text)' (auth_algs, encr_algs, encr_auth_algs, sa, dir)"))
             }
         }
         if kind.protects, action.authAlgorithms.isEmpty, action.encryptionAlgorithms.isEmpty, action.encryptionAuthAlgorithms.isEmpty {
-            diagnostics.append(ConfigDiagnostic(location, "'\(kind.rawValue)' needs auth_algs, encr_algs or encr_auth_algs"))
+            diagnostics.report(ConfigDiagnostic(location, "'\(kind.rawValue)' needs auth_algs, encr_algs or encr_auth_algs"))
         }
         if !action.encryptionAuthAlgorithms.isEmpty, action.encryptionAlgorithms.isEmpty {
             action.encryptionAlgorithms = [AlgorithmChoice(name: "any")]
@@ -258,7 +270,7 @@ public enum IPsecPolicyParser {
         var low: Int?, high: Int?
         if let open = name.firstIndex(of: "(") {
             guard name.hasSuffix(")") else {
-                diagnostics.append(ConfigDiagnostic(location, "key length in '\(text)' is missing ')'"))
+                diagnostics.report(ConfigDiagnostic(location, "key length in '\(text)' is missing ')'"))
                 return nil
             }
             let inside = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
@@ -268,11 +280,11 @@ public enum IPsecPolicyParser {
             case .single(let value): low = value; high = value
             case .range(let a, let b): low = a; high = b
             case .invalid:
-                diagnostics.append(ConfigDiagnostic(location, "key length '\(inside)' is not n, n.., ..n or n..m"))
+                diagnostics.report(ConfigDiagnostic(location, "key length '\(inside)' is not n, n.., ..n or n..m"))
                 return nil
             }
             if let low, let high, low > high {
-                diagnostics.append(ConfigDiagnostic(location, "key length range '\(inside)' ends before it starts"))
+                diagnostics.report(ConfigDiagnostic(location, "key length range '\(inside)' ends before it starts"))
                 return nil
             }
         }
@@ -283,7 +295,7 @@ public enum IPsecPolicyParser {
         if let number = CNumber.integer(lower), (1...255).contains(number) {
             return AlgorithmChoice(name: String(number), minimumKeyBits: low, maximumKeyBits: high)
         }
-        diagnostics.append(ConfigDiagnostic(location, "unknown algorithm '\(name)'"))
+        diagnostics.report(ConfigDiagnostic(location, "unknown algorithm '\(name)'"))
         return nil
     }
 }

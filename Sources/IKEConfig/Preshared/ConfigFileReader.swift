@@ -6,7 +6,7 @@ import Glibc
 /// readable by group or others (ike.preshared(5): mode 0600, root-only directory).
 public enum ConfigFileReader {
     /// Largest file read (a 10,000-rule ike.config is about 1 MB).
-    public static let maximumSize = 64 << 20
+    public static let maximumSize = Lexer.maximumInput
 
     /// Whether a file exists at `path`.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }

@@ -28,15 +28,17 @@ public enum PresharedParser {
     public static func parse(_ text: String, file: String) -> (keys: PresharedKeys, diagnostics: [ConfigDiagnostic]) {
         let lexer = Lexer(text: text, file: file, comments: .hashInFirstColumn, escapes: .quoteAndBackslashOnly)
         var stream = TokenStream(lexer)
-        var diagnostics = lexer.diagnostics
+        var diagnostics: [ConfigDiagnostic] = []
         var keys = PresharedKeys()
-        while let token = stream.next() {
+        while !diagnostics.isFull, let token = stream.next() {
             guard token.kind == .openBrace else {
-                diagnostics.append(ConfigDiagnostic(token.location, "expected '{' to start an entry, found '\(token.text)'"))
+                diagnostics.report(ConfigDiagnostic(token.location, "expected '{' to start an entry, found '\(token.text)'"))
                 continue
             }
             if let entry = parseEntry(opened: token, &stream, &diagnostics) { keys.entries.append(entry) }
         }
+        diagnostics = ConfigDiagnostic.merged(stream.lexerDiagnostics, diagnostics)
+        diagnostics.closeIfFull()
         return (keys, diagnostics)
     }
 
@@ -56,47 +58,47 @@ public enum PresharedParser {
                 break
             }
             if token.kind == .openBrace {
-                diagnostics.append(ConfigDiagnostic(token.location, "expected '}' to close the entry opened at \(opened.location.lineAndColumn)"))
+                diagnostics.report(ConfigDiagnostic(token.location, "expected '}' to close the entry opened at \(opened.location.lineAndColumn)"))
                 break
             }
             _ = stream.next()
             let name = token.text.lowercased()
             guard token.kind == .word, fields.contains(name) else {
-                diagnostics.append(ConfigDiagnostic(token.location, "unknown field '\(token.text)' (localidtype, localid, remoteidtype, remoteid, ike_mode, key)"))
+                diagnostics.report(ConfigDiagnostic(token.location, "unknown field '\(token.text)' (localidtype, localid, remoteidtype, remoteid, ike_mode, key)"))
                 // Skip its value too, so one mistake gives one error.
                 if let value = stream.peek, value.kind == .string || (value.kind == .word && !fields.contains(value.text.lowercased())) { _ = stream.next() }
                 continue
             }
             guard let value = stream.peek, value.kind == .word || value.kind == .string, !fields.contains(value.text.lowercased()) || value.kind == .string else {
-                diagnostics.append(ConfigDiagnostic(stream.location, "expected a value after '\(token.text)'"))
+                diagnostics.report(ConfigDiagnostic(stream.location, "expected a value after '\(token.text)'"))
                 continue
             }
             _ = stream.next()
             if values[name] != nil {
-                diagnostics.append(ConfigDiagnostic(token.location, "'\(name)' is given more than once in this entry"))
+                diagnostics.report(ConfigDiagnostic(token.location, "'\(name)' is given more than once in this entry"))
                 continue
             }
             values[name] = value
         }
         if !closed, stream.isAtEnd {
-            diagnostics.append(ConfigDiagnostic(stream.end, "expected '}' to close the entry opened at \(opened.location.lineAndColumn)"))
+            diagnostics.report(ConfigDiagnostic(stream.end, "expected '}' to close the entry opened at \(opened.location.lineAndColumn)"))
         }
         let before = diagnostics.count
         for required in ["localid", "remoteid", "key"] where values[required] == nil {
-            diagnostics.append(ConfigDiagnostic(opened.location, "entry has no \(required)"))
+            diagnostics.report(ConfigDiagnostic(opened.location, "entry has no \(required)"))
         }
         let local = identity(type: values["localidtype"], value: values["localid"], &diagnostics)
         let remote = identity(type: values["remoteidtype"], value: values["remoteid"], &diagnostics)
         var mode: PresharedMode?
         if let token = values["ike_mode"] {
             mode = PresharedMode(rawValue: token.text.lowercased())
-            if mode == nil { diagnostics.append(ConfigDiagnostic(token.location, "ike_mode '\(token.text)' is not main, aggressive or both")) }
+            if mode == nil { diagnostics.report(ConfigDiagnostic(token.location, "ike_mode '\(token.text)' is not main, aggressive or both")) }
         }
         var key: SecretBytes?
         if let token = values["key"] {
             switch parseKey(token) {
             case .success(let parsed): key = parsed
-            case .failure(let failure): diagnostics.append(ConfigDiagnostic(token.location, failure.message))
+            case .failure(let failure): diagnostics.report(ConfigDiagnostic(token.location, failure.message))
             }
         }
         guard diagnostics.count == before, let local, let remote, let key else { return nil }
@@ -108,7 +110,7 @@ public enum PresharedParser {
         var type = IdentificationType.ipv4Address
         if let typeToken {
             guard let known = identityTypes[typeToken.text.lowercased()] else {
-                diagnostics.append(ConfigDiagnostic(typeToken.location, "unknown identity type '\(typeToken.text)'"))
+                diagnostics.report(ConfigDiagnostic(typeToken.location, "unknown identity type '\(typeToken.text)'"))
                 return nil
             }
             type = known
@@ -126,7 +128,7 @@ public enum PresharedParser {
                 }
                 return (family, .address(spec))
             case .failure(let failure):
-                diagnostics.append(ConfigDiagnostic(value.location, failure.message))
+                diagnostics.report(ConfigDiagnostic(value.location, failure.message))
                 return nil
             }
         default:

@@ -32,6 +32,41 @@ public struct ConfigDiagnostic: Error, Equatable, Sendable, CustomStringConverti
 
     /// `file:line:column: message`, the form compilers use, so editors can jump to it.
     public var description: String { "\(location): \(message)" }
+
+    /// Errors reported for one file at most: past them the file is not checked further (as compilers
+    /// stop), so a hostile file cannot make a diagnostic per byte.
+    public static let limit = 100
+
+    /// The lexer's and the parser's problems in file order (the lexer's first at the same place).
+    static func merged(_ lexer: [ConfigDiagnostic], _ parser: [ConfigDiagnostic]) -> [ConfigDiagnostic] {
+        guard !lexer.isEmpty else { return parser }
+        return (lexer + parser).enumerated().sorted { a, b in
+            (a.element.location.line, a.element.location.column, a.offset) < (b.element.location.line, b.element.location.column, b.offset)
+        }.map(\.element)
+    }
+
+    /// The note that ends a list that reached `limit`.
+    static func tooMany(at location: SourceLocation) -> ConfigDiagnostic {
+        ConfigDiagnostic(location, "too many errors (\(limit)); the rest of the file was not checked")
+    }
+}
+
+extension Array where Element == ConfigDiagnostic {
+    /// Whether the list reached `ConfigDiagnostic.limit` (it is then closed with the note).
+    var isFull: Bool { count >= ConfigDiagnostic.limit }
+
+    /// Adds a problem unless the list is full (then it is dropped: the file has enough to fix).
+    mutating func report(_ diagnostic: ConfigDiagnostic) {
+        if !isFull { append(diagnostic) }
+    }
+
+    /// Cuts the list at the limit and adds the note once.
+    mutating func closeIfFull() {
+        guard count >= ConfigDiagnostic.limit, last?.message.hasPrefix("too many errors") != true else { return }
+        let location = self[ConfigDiagnostic.limit - 1].location
+        removeSubrange(ConfigDiagnostic.limit...)
+        append(ConfigDiagnostic.tooMany(at: location))
+    }
 }
 
 /// All problems of a file; thrown when a file does not load.

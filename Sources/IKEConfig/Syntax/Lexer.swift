@@ -26,11 +26,12 @@ struct Lexer {
         case hash
     }
 
-    /// Inputs larger than this are refused whole rather than tokenised: no legitimate file comes close,
-    /// and it bounds the memory a hostile file can make us use.
-    static let maximumInput = 64 << 20
+    /// Inputs larger than this are refused whole rather than tokenised: no legitimate file comes close
+    /// (a 10,000-rule ike.config is about 1 MiB; 100,000 ike.preshared entries about 8 MiB), and it
+    /// bounds the memory a hostile file can make us use (tokens cost about 25 bytes per input byte
+    /// at the densest).
+    static let maximumInput = 16 << 20
 
-    private(set) var tokens: [Token] = []
     private(set) var diagnostics: [ConfigDiagnostic] = []
 
     /// How a backslash inside a quoted string is read.
@@ -41,32 +42,59 @@ struct Lexer {
         case quoteAndBackslashOnly
     }
 
+    private let bytes: [UInt8]
+    private let file: String
+    private let comments: CommentStyle
+    private let escapes: EscapeStyle
+    private var index = 0
+    private var line = 1
+    private var lineStart = 0
+
+    /// Tokens are made one at a time as the parser asks (`next()`): memory stays a small constant per
+    /// input byte however dense the file, since a token is dropped once the parser has moved on.
     init(text: String, file: String, comments: CommentStyle, escapes: EscapeStyle = .anyCharacter) {
+        self.file = file
+        self.comments = comments
+        self.escapes = escapes
         let bytes = Array(text.utf8)
         guard bytes.count <= Self.maximumInput else {
             diagnostics.append(ConfigDiagnostic(SourceLocation(file: file, line: 1, column: 1), "file is larger than \(Self.maximumInput >> 20) MiB"))
+            self.bytes = []
             return
         }
-        var index = 0
-        var line = 1
-        var lineStart = 0
-        func location(_ at: Int) -> SourceLocation { SourceLocation(file: file, line: line, column: at - lineStart + 1) }
-        func isSpecial(_ byte: UInt8) -> Bool {
-            switch byte {
-            case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\""): true
-            default: false
-            }
+        self.bytes = bytes
+    }
+
+    /// Where the file ends (for "expected … at end of file").
+    var endLocation: SourceLocation { location(bytes.count) }
+
+    private func location(_ at: Int) -> SourceLocation { SourceLocation(file: file, line: line, column: at - lineStart + 1) }
+
+    private func isSpecial(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\""): true
+        default: false
         }
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A || byte == 0x0B || byte == 0x0C }
-        func startsComment(_ at: Int) -> Bool {
-            let byte = bytes[at]
-            switch comments {
-            case .hash: return byte == UInt8(ascii: "#")
-            case .hashInFirstColumn: return byte == UInt8(ascii: "#") && at == lineStart
-            case .hashOrDoubleSlash:
-                return byte == UInt8(ascii: "#") || (byte == UInt8(ascii: "/") && at + 1 < bytes.count && bytes[at + 1] == UInt8(ascii: "/"))
-            }
+    }
+
+    private func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A || byte == 0x0B || byte == 0x0C }
+
+    private func startsComment(_ at: Int) -> Bool {
+        let byte = bytes[at]
+        switch comments {
+        case .hash: return byte == UInt8(ascii: "#")
+        case .hashInFirstColumn: return byte == UInt8(ascii: "#") && at == lineStart
+        case .hashOrDoubleSlash:
+            return byte == UInt8(ascii: "#") || (byte == UInt8(ascii: "/") && at + 1 < bytes.count && bytes[at + 1] == UInt8(ascii: "/"))
         }
+    }
+
+    private mutating func problem(_ location: SourceLocation, _ message: String) {
+        if !diagnostics.isFull { diagnostics.append(ConfigDiagnostic(location, message)) }
+    }
+
+    /// The next token, or nil at the end of the file.
+    mutating func next() -> Token? {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x0A {
@@ -89,10 +117,10 @@ struct Lexer {
             }
             let start = index
             switch byte {
-            case UInt8(ascii: "{"): tokens.append(Token(kind: .openBrace, text: "{", location: location(start))); index += 1
-            case UInt8(ascii: "}"): tokens.append(Token(kind: .closeBrace, text: "}", location: location(start))); index += 1
-            case UInt8(ascii: "("): tokens.append(Token(kind: .openParen, text: "(", location: location(start))); index += 1
-            case UInt8(ascii: ")"): tokens.append(Token(kind: .closeParen, text: ")", location: location(start))); index += 1
+            case UInt8(ascii: "{"): index += 1; return Token(kind: .openBrace, text: "{", location: location(start))
+            case UInt8(ascii: "}"): index += 1; return Token(kind: .closeBrace, text: "}", location: location(start))
+            case UInt8(ascii: "("): index += 1; return Token(kind: .openParen, text: "(", location: location(start))
+            case UInt8(ascii: ")"): index += 1; return Token(kind: .closeParen, text: ")", location: location(start))
             case UInt8(ascii: "\""):
                 let opened = location(start)
                 index += 1
@@ -112,44 +140,65 @@ struct Lexer {
                     value.append(current)
                     index += 1
                 }
-                if !closed { diagnostics.append(ConfigDiagnostic(opened, "unterminated quoted string")) }
-                tokens.append(Token(kind: .string, text: String(decoding: value, as: UTF8.self), location: opened))
+                if !closed { problem(opened, "unterminated quoted string") }
+                return Token(kind: .string, text: String(decoding: value, as: UTF8.self), location: opened)
             default:
                 while index < bytes.count, !isSpace(bytes[index]), !isSpecial(bytes[index]), !startsComment(index) { index += 1 }
                 let text = String(decoding: bytes[start..<index], as: UTF8.self)
                 if bytes[start..<index].contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-                    diagnostics.append(ConfigDiagnostic(location(start), "control character in '\(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined())'"))
+                    problem(location(start), "control character in '\(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined())'")
                 }
-                tokens.append(Token(kind: .word, text: text, location: location(start)))
+                return Token(kind: .word, text: text, location: location(start))
             }
         }
-        endLocation = location(index)
+        return nil
     }
-
-    /// Where the file ends (for "expected … at end of file").
-    private(set) var endLocation = SourceLocation(file: "", line: 1, column: 1)
 }
 
-/// A cursor over tokens with the helpers every parser here needs.
+/// The parser's view of the tokens: a lexer pulled on demand behind a lookahead of a few tokens.
 struct TokenStream {
-    let tokens: [Token]
-    let end: SourceLocation
-    private(set) var index = 0
+    private var lexer: Lexer
+    private var lookahead: [Token] = []
 
-    init(_ lexer: Lexer) {
-        tokens = lexer.tokens
-        end = lexer.endLocation
+    init(_ lexer: Lexer) { self.lexer = lexer }
+
+    /// What the lexer found wrong so far (all of it once the stream is at its end).
+    var lexerDiagnostics: [ConfigDiagnostic] { lexer.diagnostics }
+
+    /// Makes `count` tokens available ahead (fewer at the end of the file).
+    private mutating func fill(_ count: Int) {
+        while lookahead.count < count, let token = lexer.next() { lookahead.append(token) }
     }
 
-    var isAtEnd: Bool { index >= tokens.count }
-    var peek: Token? { index < tokens.count ? tokens[index] : nil }
-    func peek(ahead offset: Int) -> Token? { index + offset < tokens.count ? tokens[index + offset] : nil }
+    var isAtEnd: Bool {
+        mutating get {
+            fill(1)
+            return lookahead.isEmpty
+        }
+    }
+
+    var peek: Token? {
+        mutating get {
+            fill(1)
+            return lookahead.first
+        }
+    }
+
+    mutating func peek(ahead offset: Int) -> Token? {
+        fill(offset + 1)
+        return offset < lookahead.count ? lookahead[offset] : nil
+    }
+
     /// Where the next token is, or the end of the file.
-    var location: SourceLocation { peek?.location ?? end }
+    var location: SourceLocation {
+        mutating get { peek?.location ?? lexer.endLocation }
+    }
+
+    /// Where the file ends.
+    var end: SourceLocation { lexer.endLocation }
 
     mutating func next() -> Token? {
-        guard index < tokens.count else { return nil }
-        defer { index += 1 }
-        return tokens[index]
+        fill(1)
+        return lookahead.isEmpty ? nil : lookahead.removeFirst()
     }
 }

@@ -16,7 +16,12 @@ extension IKEEngine {
 
     /// Starts Main Mode towards `remote` under `rule`; the acquire waits for it.
     func startMainMode(rule: IKERule, local: Endpoint, remote: Endpoint, waiting request: AcquireRequest) {
-        let transforms = settings.configuration.transforms(for: rule)
+        let transforms = settings.transforms(for: rule)
+        guard !transforms.isEmpty else {
+            statistics.countPhase1Failure(initiator: true, .noProposal)
+            log(.warning, .proposal, "rule \"\(rule.label)\" has no transform with an implemented auth_method; nothing to offer \(remote)")
+            return
+        }
         let cookie = makeCookie(peer: remote)
         let sa = Phase1SA(role: .initiator, initiatorCookie: cookie, responderCookie: .zero, local: local, remote: remote, rule: rule, state: .initiatorSentSA, now: now)
         sa.waiting.append(request)
@@ -63,7 +68,7 @@ extension IKEEngine {
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
-        let acceptable = settings.configuration.transforms(for: rule)
+        let acceptable = settings.transforms(for: rule)
         guard let (chosen, negotiated) = Phase1Proposal.select(from: offer, acceptable: acceptable, ourLifetime: settings.phase1Lifetime) else {
             statistics.countPhase1Failure(initiator: false, .noProposal)
             log(.warning, .proposal, "no acceptable Phase 1 transform from \(datagram.remote) for rule \"\(rule.label)\"")
@@ -130,7 +135,7 @@ extension IKEEngine {
         guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content,
               answer.proposals.count == 1, let transform = answer.proposals.first?.transforms.first, answer.proposals.first?.transforms.count == 1,
               let negotiated = Phase1Proposal.parse(transform, ourLifetime: settings.phase1Lifetime),
-              settings.configuration.transforms(for: sa.rule).contains(where: { Phase1Proposal.allows($0, negotiated) })
+              settings.transforms(for: sa.rule).contains(where: { Phase1Proposal.allows($0, negotiated) })
         else {
             // A responder may only pick one of our transforms (RFC 2408 §4.2).
             failPhase1(sa, .noProposal, "responder chose a transform we did not offer")

@@ -368,7 +368,7 @@ extension IKEEngine {
         // The soft lifetime keeps its configured share of the hard one when the hard one was shortened.
         let soft = configuredHard > 0 ? min(hard * configuredSoft / configuredHard, hard) : hard * 9 / 10
         let hardBytes = UInt64(negotiated.lifetimeKilobytes) * 1024
-        let lifetime = SALifetime(softSeconds: soft, hardSeconds: hard, softBytes: hardBytes * 9 / 10, hardBytes: hardBytes)
+        let lifetime = SALifetime(softSeconds: soft, hardSeconds: hard, softBytes: Self.softBytes(hard: hardBytes, phase2), hardBytes: hardBytes)
         func makeSA(spi: UInt32, source: IPAddress, destination: IPAddress, selector: TrafficSelector) -> IPsecSA {
             let material = keymat(spi)
             return IPsecSA(spi: spi, protocolID: negotiated.protocolID, source: source, destination: destination, mode: negotiated.mode, selector: selector,
@@ -383,6 +383,9 @@ extension IKEEngine {
             inbound: inbound, outbound: outbound, cookies: sa.cookies, peer: sa.remote.address, request: exchange.request, installed: now,
             softDeadline: exchange.role == .initiator && soft > 0 ? now.adding(seconds: Double(soft)) : nil,
             hardDeadline: hard > 0 ? now.adding(seconds: Double(hard)) : nil)
+        if let idleSeconds = phase2.idleTimeSeconds, idleSeconds > 0 {
+            ipsecSAs[exchange.ourSPI]?.idle = IdleWatch(seconds: idleSeconds, since: now)
+        }
         exchange.state = .done
         statistics.quickModeCompleted += 1
         statistics.ipsecSAsInstalled += 1
