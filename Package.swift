@@ -96,7 +96,7 @@ let package = Package(
             dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "ISAKMP", "IPsecTypes", "IKETestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump"], swiftSettings: swiftSettings),
+        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump", "IKEEngine", "IKEKernel", "IKEConfig", "IPsecTypes"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEKernelTests",
             dependencies: ["IKEKernel", "IKEConfig", "IPsecTypes", "IKETestSupport", "CXFRM"],

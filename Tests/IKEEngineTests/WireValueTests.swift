@@ -57,3 +57,21 @@ struct WireValueTests {
         #expect(decode(sa(protocolID: 9, transformID: 1)) == .invalidProtocolID)
     }
 }
+
+/// Counts the wire holds in one byte stay within it, however large the configuration.
+@Suite("Offers fit their one-byte counts")
+struct OfferSizeTests {
+    @Test("300 configured Phase 1 transforms are offered as the first 255, and the SA payload encodes")
+    func phase1Transforms() throws {
+        let transforms = (0..<300).map { index in
+            Phase1Transform(authenticationMethod: .preSharedKey, group: DHGroup(rawValue: 14), encryption: index % 2 == 0 ? .tripleDESCBC : .desCBC, hash: .sha1)
+        }
+        let offer = Phase1Proposal.payload(for: transforms, defaultLifetime: 3600)
+        #expect(offer.proposals[0].transforms.count == 255)
+        let bytes = ISAKMPMessage(header: ISAKMPHeader(initiatorCookie: Cookie(value: 1), exchangeType: .identityProtection),
+                                  body: .payloads([Payload(.securityAssociation(offer))])).encoded()
+        let decoded = try ISAKMPMessage.decode(bytes)
+        guard case .securityAssociation(let again)? = decoded.first(.securityAssociation)?.content else { Issue.record("no SA"); return }
+        #expect(again.proposals[0].transforms.count == 255)
+    }
+}

@@ -15,6 +15,9 @@ struct NegotiatedPhase1: Equatable, Sendable {
 
 /// Builds Phase 1 SA payloads from ike.config transforms and picks one from a peer's offer.
 enum Phase1Proposal {
+    /// The most transforms one proposal can carry (a one-byte count; numbers 1-255).
+    static let maximumTransforms = 255
+
     /// One proposal (KEY_IKE) with a transform per configured transform (and per AES key size).
     static func payload(for transforms: [Phase1Transform], defaultLifetime: UInt32) -> SecurityAssociationPayload {
         var payloads: [TransformPayload] = []
@@ -36,7 +39,8 @@ enum Phase1Proposal {
                 payloads.append(TransformPayload(number: UInt8(truncatingIfNeeded: payloads.count + 1), transformID: ISAKMPTransformID.keyIKE.rawValue, attributes: attributes))
             }
         }
-        return SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: payloads)])
+        // A proposal counts its transforms in one byte (RFC 2408 §3.5): the first 255 are offered.
+        return SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: Array(payloads.prefix(Self.maximumTransforms)))])
     }
 
     /// A Phase 1 SA payload negotiates the ISAKMP SA only: a proposal for any other protocol inside it

@@ -45,7 +45,8 @@ enum Phase2Proposal {
     /// The SA payload an initiator offers for `actions` (each `or` alternative is one proposal).
     static func offer(for actions: [PolicyAction], terms: Terms, spi: UInt32) -> SecurityAssociationPayload {
         var proposals: [ProposalPayload] = []
-        for (index, action) in actions.enumerated() where action.kind.protects {
+        // Proposal and transform numbers are one byte: at most 255 of each are offered.
+        for (index, action) in actions.enumerated().prefix(Phase1Proposal.maximumTransforms) where action.kind.protects {
             let number = UInt8(truncatingIfNeeded: index + 1)
             if !action.encryptionAlgorithms.isEmpty {
                 let auths = integrity(action.encryptionAuthAlgorithms)
@@ -55,13 +56,13 @@ enum Phase2Proposal {
                         transforms.append(transform(number: transforms.count + 1, id: cipher.rawValue, keyBits: bits, integrity: auth, terms: terms))
                     }
                 }
-                proposals.append(ProposalPayload(number: number, protocolID: .esp, spi: spi.bigEndianBytes, transforms: transforms))
+                proposals.append(ProposalPayload(number: number, protocolID: .esp, spi: spi.bigEndianBytes, transforms: Array(transforms.prefix(Phase1Proposal.maximumTransforms))))
             } else if !action.authAlgorithms.isEmpty {
                 let transforms = integrity(action.authAlgorithms).enumerated().compactMap { position, auth -> TransformPayload? in
                     guard let id = ahTransform(for: auth) else { return nil }
                     return transform(number: position + 1, id: id.rawValue, keyBits: 0, integrity: auth, terms: terms)
                 }
-                proposals.append(ProposalPayload(number: number, protocolID: .ah, spi: spi.bigEndianBytes, transforms: transforms))
+                proposals.append(ProposalPayload(number: number, protocolID: .ah, spi: spi.bigEndianBytes, transforms: Array(transforms.prefix(Phase1Proposal.maximumTransforms))))
             }
         }
         return SecurityAssociationPayload(proposals: proposals)
