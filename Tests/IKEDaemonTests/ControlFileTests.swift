@@ -13,8 +13,6 @@ import Testing
 struct ControlFileTests {
     typealias Daemon = LoopbackDaemonTests.Daemon
 
-    static var canSwitchUsers: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     @Test("a relative file name is ikeadm's: write rule, read rule and set debug use the user's directory")
     func relativePaths() throws {
@@ -65,9 +63,9 @@ struct ControlFileTests {
     }
 
     @Test("a control-group member cannot make the daemon write or read where the member has no rights",
-          .enabled(if: canSwitchUsers || inCI, "needs root and setpriv to switch users"))
+          .enabled(if: LoopbackDaemonTests.switchUsers.runs, "needs root and setpriv to switch users"))
     func groupMemberConfined() throws {
-        try #require(Self.canSwitchUsers, "root and setpriv are required in CI")
+        try LoopbackDaemonTests.switchUsers.require()
         let daemon = try Daemon(address: "127.0.0.64", peer: "127.0.0.65", port: LoopbackDaemonTests.freePort(), extra: ["--control-group", "nogroup"])
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.root)
         let ikeadm = try #require(ProductRunner.path(of: "ikeadm"))

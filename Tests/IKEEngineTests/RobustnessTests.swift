@@ -22,7 +22,7 @@ struct RobustnessTests {
             #expect(a.phase1FailedInitiator + a.quickModeFailed >= 1, "seed \(seed)")
         }
         #expect(network.nodes[0].kernel.installed.count <= 2 && network.nodes[1].kernel.installed.count <= 2)
-        #expect(network.dropped > 0 || seed > 0)
+        #expect(network.dropped > 0, "30 % loss dropped something")
     }
 
     @Test("most lossy runs succeed: at least 10 of 12 seeds")

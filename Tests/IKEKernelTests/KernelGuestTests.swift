@@ -5,30 +5,14 @@ import Testing
 /// Runs what needs a kernel with ESP inside a stock Debian kernel under QEMU (scripts/kvm/run-in-guest.sh):
 /// the end-to-end script (ipsecconf, two in.iked, ESP on the wire, rekey, clean stop, strongSwan both
 /// ways) and RealESPTests. Needs root, QEMU and strongSwan (.ci/run installs them); a minute or two.
-@Suite("Real ESP in a QEMU guest", .serialized)
+@Suite("Real ESP in a QEMU guest", .serialized, .enabled(if: Prerequisites.guest.runs, "needs root, QEMU and strongSwan"))
 struct KernelGuestTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static var runner: String { repository + "/scripts/kvm/run-in-guest.sh" }
 
-    static func ready() -> Bool {
-        let missing: String?
-        if geteuid() != 0 {
-            missing = "needs root (QEMU with the host root exported)"
-        } else if !FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64") {
-            missing = "needs qemu-system-x86 (scripts/kvm/run-in-guest.sh --setup)"
-        } else if !FileManager.default.isExecutableFile(atPath: "/usr/sbin/charon-systemd") {
-            missing = "needs strongSwan (scripts/interop/peers.sh install)"
-        } else {
-            missing = nil
-        }
-        guard let missing else { return true }
-        if Prerequisites.inCI { Issue.record("prerequisite missing in CI: \(missing)") }
-        return false
-    }
-
     @Test("two in.iked and strongSwan negotiate real ESP SAs from kernel ACQUIREs, rekey, and stop cleanly")
     func endToEnd() throws {
-        guard Self.ready() else { return }
+        try Prerequisites.guest.require()
         let binaries = try #require(ProductRunner.path(of: "in.iked")).split(separator: "/").dropLast().joined(separator: "/")
         let outcome = Spawn.run(["/usr/bin/env", "E2E_BIN=/\(binaries)", "IKE_GUEST_TIMEOUT=600", "/bin/bash", Self.runner, Self.repository + "/scripts/kvm/iked-e2e.sh"])
         #expect(outcome.status == 0 && outcome.output.contains("E2E PASS"), "\(outcome.output.suffix(6000))\n\(outcome.errors.suffix(2000))")
@@ -36,7 +20,7 @@ struct KernelGuestTests {
 
     @Test("the XFRM port's SA tests pass in a kernel with ESP")
     func realESPTests() throws {
-        guard Self.ready() else { return }
+        try Prerequisites.guest.require()
         let bundle = CommandLine.arguments[0]
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("ike-real-esp-\(UUID()).sh").path
         defer { try? FileManager.default.removeItem(atPath: script) }

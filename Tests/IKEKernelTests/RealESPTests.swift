@@ -7,19 +7,12 @@ import Testing
 
 /// SA installation against a kernel with ESP. CI hosts may lack ESP: there these run inside the QEMU
 /// guest (KernelGuestTests starts them with IKE_GUEST=1, where missing ESP is a failure).
-@Suite("XFRM SAs in a kernel with ESP", .serialized)
+@Suite("XFRM SAs in a kernel with ESP", .serialized, .enabled(if: Prerequisites.espRunsHere, "needs a kernel with ESP (these run in the QEMU guest)"))
 struct RealESPTests {
-    /// A namespace whose kernel takes ESP SAs, or nil (the test is skipped on a host without ESP).
-    static func namespace() throws -> NetworkNamespace? {
-        guard Prerequisites.met() else { return nil }
-        let namespace = try NetworkNamespace(prefix: "ikeesp")
-        do {
-            _ = try XFRMKernel(probe: true, namespace: namespace.name)
-            return namespace
-        } catch {
-            if ProcessInfo.processInfo.environment["IKE_GUEST"] == "1" { Issue.record("no ESP in the guest: \(error)") }
-            return nil
-        }
+    /// A namespace whose kernel takes ESP SAs.
+    static func namespace() throws -> NetworkNamespace {
+        if let missing = Prerequisites.missingESP { throw Prerequisite.Missing(description: missing) }
+        return try NetworkNamespace(prefix: "ikeesp")
     }
 
     struct Suite: Sendable, CustomTestStringConvertible {
@@ -68,7 +61,7 @@ struct RealESPTests {
 
     @Test("every algorithm installs with the kernel's names and truncations, the policy's reqid, and goes again", arguments: suites)
     func install(_ suite: Suite) throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         try Self.loadPolicy(kernel, protocolID: suite.protocolID)
         let inboundSPI = try kernel.allocateSPI(protocolID: suite.protocolID, source: Self.peer, destination: Self.us)
@@ -93,7 +86,7 @@ struct RealESPTests {
 
     @Test("a refused outbound SA takes its inbound half with it, and the error names the SA")
     func rollback() throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         let suite = Self.suites[0]
         let (_, existing) = Self.pair(suite, inboundSPI: 0x6000_0001, outboundSPI: 0x6000_0002)
@@ -113,7 +106,7 @@ struct RealESPTests {
 
     @Test("a replay window of 128 packets is installed as a bitmap window")
     func wideWindow() throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         let (inbound, outbound) = Self.pair(Self.suites[0], inboundSPI: 0x7000_0001, outboundSPI: 0x7000_0002, window: 128)
         try kernel.install(inbound: inbound, outbound: outbound)
@@ -122,7 +115,7 @@ struct RealESPTests {
 
     @Test("an ESP-in-UDP SA (for NAT traversal) is accepted with its ports")
     func udpEncapsulation() throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         var (inbound, outbound) = Self.pair(Self.suites[0], inboundSPI: 0x7100_0001, outboundSPI: 0x7100_0002)
         inbound.udpEncapsulation = UDPEncapsulation(sourcePort: 4500, destinationPort: 4500)
@@ -134,7 +127,7 @@ struct RealESPTests {
 
     @Test("ipsecconf takes a tunnel entry's outer addresses from the tunnel interface")
     func tunnelInterface() throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let made = namespace.ip("link", "add", "ip.tun0", "type", "ipip", "local", "203.0.113.1", "remote", "203.0.113.2")
         #expect(made.status == 0, "\(made.errors)")
         let endpoints = try #require(TunnelInterfaces.endpoints(of: "ip.tun0", namespace: namespace.name))
@@ -155,7 +148,7 @@ struct RealESPTests {
 
     @Test("after lost notifications the port finds which of its SAs the kernel no longer has")
     func reconcile() throws {
-        guard let namespace = try Self.namespace() else { return }
+        let namespace = try Self.namespace()
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         let (inbound, outbound) = Self.pair(Self.suites[0], inboundSPI: 0x7200_0001, outboundSPI: 0x7200_0002)
         try kernel.install(inbound: inbound, outbound: outbound)

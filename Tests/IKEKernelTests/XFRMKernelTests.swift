@@ -7,7 +7,7 @@ import Testing
 
 /// The XFRM port against the running kernel, each test in a namespace of its own (root). These need
 /// XFRM netlink, not ESP: real SAs are tested in a guest with ESP (RealESPTests, KernelGuestTests).
-@Suite("XFRM kernel port in a network namespace", .serialized)
+@Suite("XFRM kernel port in a network namespace", .serialized, .enabled(if: Prerequisites.namespaces.runs, "needs root and iproute2"))
 struct XFRMKernelTests {
     static func policies(_ text: String) throws -> [KernelPolicy] {
         let entries = try IPsecPolicyParser.load(text, file: "ipsecinit.conf")
@@ -16,7 +16,7 @@ struct XFRMKernelTests {
 
     @Test("policies load, read back with their kernel index, and go by delete and flush")
     func policyRoundTrip() throws {
-        guard Prerequisites.met() else { return }
+        try Prerequisites.namespaces.require()
         let namespace = try NetworkNamespace(prefix: "ikek")
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         #expect(kernel.policies == [])
@@ -60,7 +60,7 @@ struct XFRMKernelTests {
 
     @Test("a packet that needs an SA raises an ACQUIRE naming the policy and its template; policy changes are noticed")
     func acquire() throws {
-        guard Prerequisites.met() else { return }
+        try Prerequisites.namespaces.require()
         let namespace = try NetworkNamespace(prefix: "ikek")
         // A veth pair inside the namespace gives 192.0.2.0/24 a route (dummy links need a module).
         namespace.ip("link", "add", "v0", "type", "veth", "peer", "name", "v1")
@@ -86,7 +86,7 @@ struct XFRMKernelTests {
 
     @Test("ALLOCSPI reserves an SPI in the kernel; a delete by someone else is reported")
     func allocateSPI() throws {
-        guard Prerequisites.met() else { return }
+        try Prerequisites.namespaces.require()
         let namespace = try NetworkNamespace(prefix: "ikek")
         let kernel = try XFRMKernel(probe: false, namespace: namespace.name)
         let peer = try #require(IPAddress("192.0.2.2")), us = try #require(IPAddress("192.0.2.1"))
@@ -105,7 +105,7 @@ struct XFRMKernelTests {
 
     @Test("start-up says what the kernel lacks: without ESP, in.iked names it and exits")
     func missingESP() throws {
-        guard Prerequisites.met() else { return }
+        try Prerequisites.namespaces.require()
         let namespace = try NetworkNamespace(prefix: "ikek")
         do {
             _ = try XFRMKernel(probe: true, namespace: namespace.name)
@@ -124,7 +124,7 @@ struct XFRMKernelTests {
 
     @Test("ipsecconf loads, lists, deletes and flushes; a bad file loads nothing and names file:line:column")
     func ipsecconf() throws {
-        guard Prerequisites.met() else { return }
+        try Prerequisites.namespaces.require()
         let namespace = try NetworkNamespace(prefix: "ikek")
         let binary = try #require(ProductRunner.path(of: "ipsecconf"))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ikek-\(UUID())").path

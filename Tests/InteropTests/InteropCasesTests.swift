@@ -5,14 +5,14 @@ import Testing
 /// Interop cases an administrator meets beyond the algorithm matrix: a subnet tunnel we start
 /// ourselves by naming its traffic, Blowfish, a Quick Mode the peer refuses, and the Phase 1
 /// RESPONDER-LIFETIME a multi-threaded peer must be able to decrypt.
-@Suite("Interop: tunnels, Blowfish, refusals, RESPONDER-LIFETIME", .serialized)
+@Suite("Interop: tunnels, Blowfish, refusals, RESPONDER-LIFETIME", .serialized, .enabled(if: InteropHarness.prerequisite.runs, "needs root, strongSwan and Libreswan (scripts/interop/peers.sh install)"))
 struct InteropCasesTests {
     static let matrix = InteropTests()
     static let tunnelSuite = InteropTests.suites[0]
 
     @Test("ikeadm initiate with the traffic's addresses starts the subnet tunnel between the tunnel endpoints", arguments: ["strongswan", "libreswan"])
     func subnetTunnel(_ peer: String) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let harness = try InteropHarness()
         try Self.matrix.startPeer(harness, peer, Self.tunnelSuite, key: "tunnel key", nets: ["203.0.113.0/24", "198.51.100.0/24"])
         let policy = "{tunnel tun0 negotiate tunnel laddr 198.51.100.0/24 raddr 203.0.113.0/24} ipsec {encr_algs aes(128) encr_auth_algs sha1}"
@@ -34,7 +34,7 @@ struct InteropCasesTests {
 
     @Test("Blowfish in both phases with strongSwan, both directions (the key length is sent explicitly)", arguments: [true, false])
     func blowfish(_ weInitiate: Bool) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let suite = InteropSuite(name: "Blowfish", phase1: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg blowfish }",
                                  pfs: 0, encryption: "blowfish", integrity: "sha1", mode: "transport", ike: "blowfish128-sha1-modp2048",
                                  strongSwanESP: "blowfish128-sha1", libreswanESP: "", peerPFS: "none",
@@ -55,7 +55,7 @@ struct InteropCasesTests {
 
     @Test("a Quick Mode the peer refuses ends at once and is counted; no retransmissions to the retry limit", arguments: ["strongswan", "libreswan"])
     func refusedQuickMode(_ peer: String) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let harness = try InteropHarness()
         // The peer protects only its own host; we ask for a subnet it has no policy for.
         try Self.matrix.startPeer(harness, peer, Self.tunnelSuite, key: "refusal key")
@@ -70,7 +70,7 @@ struct InteropCasesTests {
 
     @Test("strongSwan initiating eight times decrypts every Phase 1 RESPONDER-LIFETIME we send")
     func responderLifetimeDecrypts() throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let suite = InteropTests.suites[1]
         let harness = try InteropHarness()
         try Self.matrix.startPeer(harness, "strongswan", suite, key: "lifetime key")

@@ -12,8 +12,6 @@ final class InteropHarness {
         return url.appendingPathComponent("scripts/interop/peers.sh").path
     }()
 
-    static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
     /// Why the interop tests cannot run here, or nil when they can.
     static func missingPrerequisite() -> String? {
         if geteuid() != 0 { return "needs root (network namespaces, UDP 500)" }
@@ -23,12 +21,8 @@ final class InteropHarness {
         return ProductRunner.path(of: "in.iked") == nil ? "in.iked is not built" : nil
     }
 
-    /// True when the test should run; records a failure in CI when it cannot.
-    static func ready() -> Bool {
-        guard let missing = missingPrerequisite() else { return true }
-        if inCI { Issue.record("interop prerequisite missing in CI: \(missing)") }
-        return false
-    }
+    /// Root, the peers and our programs: skipped without them outside CI, a failure in CI.
+    static let prerequisite = Prerequisite { missingPrerequisite() }
 
     let id: String
     let state: String

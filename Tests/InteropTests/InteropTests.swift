@@ -34,7 +34,7 @@ struct InteropCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(peer), \(suite.name), \(weInitiate ? "we initiate" : "they initiate")" }
 }
 
-@Suite("Interop with strongSwan and Libreswan", .serialized)
+@Suite("Interop with strongSwan and Libreswan", .serialized, .enabled(if: InteropHarness.prerequisite.runs, "needs root, strongSwan and Libreswan (scripts/interop/peers.sh install)"))
 struct InteropTests {
     static let suites: [InteropSuite] = [
         InteropSuite(name: "AES-128/SHA1/MODP-2048, tunnel", phase1: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes(128) }",
@@ -67,7 +67,7 @@ struct InteropTests {
 
     @Test("both sides report the same SPIs; a delete from the side that did not initiate removes the other's SAs", arguments: cases)
     func negotiate(_ test: InteropCase) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let harness = try InteropHarness()
         try startPeer(harness, test.peer, test.suite, key: "interop key 1")
         try harness.startDaemon(phase1: test.suite.phase1, pfs: test.suite.pfs, policy: test.suite.policy, key: "interop key 1")
@@ -115,7 +115,7 @@ struct InteropTests {
 
     @Test("a proposal mismatch ends in NO-PROPOSAL-CHOSEN, in both directions", arguments: ["strongswan", "libreswan"])
     func mismatch(_ peer: String) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let suite = Self.suites[0]
         let harness = try InteropHarness()
         try startPeer(harness, peer, suite, key: "k", ike: "3des-sha1-modp2048")
@@ -132,7 +132,7 @@ struct InteropTests {
 
     @Test("a wrong key fails authentication on both sides; the daemon then serves the peer with the right key", arguments: ["strongswan", "libreswan"])
     func wrongKey(_ peer: String) throws {
-        guard InteropHarness.ready() else { return }
+        try InteropHarness.prerequisite.require()
         let suite = Self.suites[0]
         let harness = try InteropHarness()
         try startPeer(harness, peer, suite, key: "their key")
