@@ -48,6 +48,8 @@ wait_for() { # wait_for SECONDS COMMAND...: poll every 0.2 s
 esp_spis() { ip -n "$1" xfrm state | awk '/proto esp spi/{print $4}' | sort; }
 sa_count() { ip -n "$1" xfrm state | grep -c 'proto esp' || true; }
 no_sas() { [ "$(sa_count "$1")" = 0 ]; }
+# sa_at_least NS N: counted anew on every call (wait_for must re-evaluate it, not a count taken once).
+sa_at_least() { [ "$(sa_count "$1")" -ge "$2" ]; }
 # "src dst spi bytes" per ESP SA.
 sa_bytes() {
     ip -n "$1" -s xfrm state | awk '/^src /{s=$2; d=$4} /proto esp spi/{spi=$4}
@@ -140,8 +142,8 @@ if [[ " $PHASES " == *" iked "* ]]; then
     sniff_start iked
     T=$(up)
     ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true   # dropped while the SAs are negotiated
-    wait_for 60 test "$(sa_count $B)" -ge 2 || fail "no SAs 60 s after the ACQUIRE"
-    wait_for 20 test "$(sa_count $A)" -ge 2 || fail "A has no SAs"
+    wait_for 60 sa_at_least $B 2 || fail "no SAs 60 s after the ACQUIRE"
+    wait_for 20 sa_at_least $A 2 || fail "A has no SAs"
     metric acquire_to_sas_s "$(since "$T")"
     T_FIRST_SA=$(up); esp_spis $A >"$W/spis-first"
     grep -q "kernel ACQUIRE" "$W/$A/in.iked.log" || fail "A's in.iked saw no ACQUIRE"
@@ -236,8 +238,8 @@ if [[ " $PHASES " == *" strongswan "* ]]; then
     step "in.iked initiates (ping -> ACQUIRE), strongSwan responds"
     sniff_start strongswan-responder
     ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true
-    wait_for 60 test "$(sa_count $A)" -ge 2 || fail "no SAs in A"
-    wait_for 20 test "$(sa_count $B)" -ge 2 || fail "no SAs in B"
+    wait_for 60 sa_at_least $A 2 || fail "no SAs in A"
+    wait_for 20 sa_at_least $B 2 || fail "no SAs in B"
     ip netns exec $A ping -c 5 -i 0.2 -W 2 $IPB | tail -2 | sed 's/^/   /'
     sniff_stop
     [ "$ESP" -ge 10 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
@@ -251,7 +253,7 @@ if [[ " $PHASES " == *" strongswan "* ]]; then
 
     step "strongSwan initiates, in.iked responds (inverse acquire through the kernel's policy)"
     sw --initiate --child e2e --timeout 90 >"$D/initiate.log" 2>&1 || { cat "$D/initiate.log"; fail "swanctl --initiate failed"; }
-    wait_for 20 test "$(sa_count $A)" -ge 2 || fail "no SAs in A"
+    wait_for 20 sa_at_least $A 2 || fail "no SAs in A"
     sniff_start strongswan-initiator
     ip netns exec $B ping -c 5 -i 0.2 -W 2 $IPA | tail -2 | sed 's/^/   /'
     sniff_stop
