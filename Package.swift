@@ -74,7 +74,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ikebench",
-            dependencies: ["ISAKMP", "IKECrypto", "IKEConfig", "IKEKernel", "IPsecTypes", "IKETestSupport"],
+            dependencies: ["ISAKMP", "IKECrypto", "IKEConfig", "IKEEngine", "IKEKernel", "IPsecTypes", "IKETestSupport"],
             path: "Benchmarks/ikebench",
             swiftSettings: swiftSettings
         ),

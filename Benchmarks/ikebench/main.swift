@@ -1,6 +1,7 @@
 // ikebench: time per operation of the foundations in release mode (docs/PERFORMANCE.md).
 // Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run;
-// `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP).
+// `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP);
+// `ikebench engine [N…]` the engine's cost per datagram and per deadline with N established SAs.
 import Foundation
 import IKEConfig
 import IKECrypto
@@ -144,6 +145,11 @@ func configBenchmarks() throws {
 if CommandLine.arguments.dropFirst().first == "xfrm" {
     print("ikebench xfrm: release build, one pass over every pair")
     try xfrmBenchmark(pairs: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200)
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "engine" {
+    let sizes = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    try engineScaleBenchmark(sizes: sizes.isEmpty ? [100, 10_000, 100_000] : sizes)
     exit(0)
 }
 print("ikebench: release build, best of 5 rounds")

@@ -1,53 +1,80 @@
 import IPsecTypes
 
 extension IKEEngine {
-    /// Everything due at `now`: retransmissions, give-ups, expiries.
+    /// Everything due at `now`: the queue gives the owners whose earliest deadline has come, O(log N)
+    /// each; only those are looked at. An owner with deadlines left is re-queued by `finishEvent`.
     func runDeadlines() {
-        refused = refused.filter { $0.value.until > now }
-        for sa in Array(phase1.values) where sa.state != .dead {
-            switch sa.mainMode.due(at: now, settings: settings) {
+        while let owner = deadlineQueue.popDue(at: now) {
+            dirty.mark(owner)
+            switch owner {
+            case .phase1(let handle): if let sa = phase1[handle] { phase1Due(sa) }
+            case .ipsec(let ourSPI): ipsecDue(ourSPI)
+            case .refusals: refused.expire(at: now)
+            }
+            finishEvent()
+        }
+    }
+
+    /// A Phase 1 SA's due timers: Main Mode retransmission or give-up, expire_timer, its lifetime,
+    /// the owed RESPONDER-LIFETIME, then its Quick Modes'.
+    private func phase1Due(_ sa: Phase1SA) {
+        guard sa.state != .dead else { return }
+        switch sa.mainMode.due(at: now, settings: settings) {
+        case .nothing: break
+        case .resend(let bytes):
+            statistics.retransmissions += 1
+            send(bytes, from: sa.local, to: sa.remote)
+        case .giveUp:
+            if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
+            failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
+            return
+        }
+        for timer in sa.deadlines.due(at: now) {
+            switch timer {
+            case .negotiationExpiry:
+                failPhase1(sa, .timeout, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
+                return
+            case .lifetime:
+                log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) reached its lifetime")
+                deletePhase1(sa, notify: true)
+                return
+            case .responderLifetime:
+                sendResponderLifetimeIfDue(sa)
+            }
+        }
+        for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
+            switch exchange.slot.due(at: now, settings: settings) {
             case .nothing: break
             case .resend(let bytes):
                 statistics.retransmissions += 1
                 send(bytes, from: sa.local, to: sa.remote)
             case .giveUp:
-                if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
-                failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
+                presumePhase1Dead(sa, exchange)
+                guard sa.state != .dead else { return }
                 continue
             }
-            if !sa.isEstablished, sa.created.adding(seconds: settings.expireTimer) <= now {
-                failPhase1(sa, .timeout, "not complete after expire_timer (\(Int(settings.expireTimer)) s)")
-                continue
-            }
-            if let expires = sa.expires, expires <= now {
-                log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) reached its lifetime")
-                deletePhase1(sa, notify: true)
-                continue
-            }
-            if let due = sa.responderLifetimeDue, due <= now { sendResponderLifetimeIfDue(sa) }
-            for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
-                switch exchange.slot.due(at: now, settings: settings) {
-                case .nothing: break
-                case .resend(let bytes):
-                    statistics.retransmissions += 1
-                    send(bytes, from: sa.local, to: sa.remote)
-                case .giveUp:
-                    presumePhase1Dead(sa, exchange)
-                    continue
-                }
-                if exchange.created.adding(seconds: settings.expireTimer) <= now {
-                    failQuickMode(sa, exchange, "not complete after expire_timer")
+            for timer in exchange.deadlines.due(at: now) {
+                switch timer {
+                case .expiry: failQuickMode(sa, exchange, "not complete after expire_timer")
                 }
             }
         }
-        for (ourSPI, pair) in ipsecSAs {
-            if let hard = pair.hardDeadline, hard <= now {
+    }
+
+    /// An IPsec SA pair's due timers: hard lifetime (delete), soft lifetime (rekey, once), idle check.
+    private func ipsecDue(_ ourSPI: UInt32) {
+        guard let pair = ipsecSAs[ourSPI] else { return }
+        for timer in pair.deadlines.due(at: now) {
+            switch timer {
+            case .hardLifetime:
                 log(.info, .phase2, "IPsec SA \(hex(ourSPI)) with \(pair.peer) reached its hard lifetime")
                 announceDelete(pair)
                 removeIPsecSAs(ourSPI)
-            } else if !pair.rekeyed, let soft = pair.softDeadline, soft <= now {
+                return
+            case .softLifetime:
+                ipsecSAs[ourSPI]?.deadlines[.softLifetime] = nil
                 rekey(ourSPI)
-            } else if let check = pair.idle?.check, check <= now {
+            case .idleCheck:
                 checkIdle(ourSPI)
             }
         }

@@ -71,9 +71,7 @@ extension IKEEngine {
             }
         case .esp, .ah:
             for spi in delete.spis {
-                guard let value = spi.spiValue,
-                      let (ourSPI, _) = ipsecSAs.first(where: { $0.value.outbound.spi == value && $0.value.peer == sa.remote.address && $0.value.outbound.protocolID == delete.protocolID })
-                else {
+                guard let value = spi.spiValue, let ourSPI = ipsecSAs.ourSPI(outbound: value, protocolID: delete.protocolID, peer: sa.remote.address) else {
                     ignoreInformational(sa, "a delete of an \(delete.protocolID) SA we do not hold with it")
                     continue
                 }
@@ -149,7 +147,7 @@ extension IKEEngine {
         guard let seconds, seconds < UInt64(negotiated.lifetimeSeconds) else { return false }
         negotiated.lifetimeSeconds = UInt32(seconds)
         sa.negotiated = negotiated
-        sa.expires = established.adding(seconds: Double(seconds))
+        sa.deadlines[.lifetime] = established.adding(seconds: Double(seconds))
         log(.info, .phase1, "\(sa.remote) shortened Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) to \(seconds) s")
         return true
     }
@@ -179,7 +177,7 @@ extension IKEEngine {
 
     /// Deletes every IPsec SA with a peer, telling it through an established Phase 1 SA.
     func deleteIPsecSAs(peer: IPAddress, notify: Bool) {
-        for (ourSPI, pair) in ipsecSAs where pair.peer == peer {
+        for (ourSPI, pair) in ipsecSAs.all where pair.peer == peer {
             if notify { announceDelete(pair) }
             removeIPsecSAs(ourSPI)
         }
@@ -187,8 +185,8 @@ extension IKEEngine {
 
     /// Sends a Delete for our inbound SPI of a pair.
     func announceDelete(_ pair: InstalledSAPair) {
-        let carrier = phase1[pair.cookies].flatMap { $0.isEstablished ? $0 : nil }
-            ?? phase1.values.first { $0.isEstablished && $0.remote.address == pair.peer }
+        let carrier = phase1[pair.phase1].flatMap { $0.isEstablished ? $0 : nil }
+            ?? phase1.with(peer: pair.peer).first { $0.isEstablished }
         guard let carrier else { return }
         sendInformational(carrier, [Payload(.delete(DeletePayload(protocolID: pair.inbound.protocolID, spiSize: 4, spis: [pair.inbound.spi.bigEndianBytes])))])
     }
@@ -196,7 +194,7 @@ extension IKEEngine {
     /// Removes both directions of an SA pair from the kernel and our table.
     func removeIPsecSAs(_ ourSPI: UInt32) {
         guard let pair = ipsecSAs.removeValue(forKey: ourSPI) else { return }
-        phase1[pair.cookies]?.counters.ipsecSAsDeleted += 1
+        phase1[pair.phase1]?.counters.ipsecSAsDeleted += 1
         effects.append(.deleteSA(spi: pair.inbound.spi, protocolID: pair.inbound.protocolID, destination: pair.inbound.destination))
         effects.append(.deleteSA(spi: pair.outbound.spi, protocolID: pair.outbound.protocolID, destination: pair.outbound.destination))
         statistics.ipsecSAsDeleted += 1
@@ -206,21 +204,19 @@ extension IKEEngine {
     /// stale. SAs established after that moment are its concurrent work (both ends initiating at once)
     /// and stay.
     func forgetEarlierSAs(of sa: Phase1SA) {
-        for other in phase1.values where other !== sa && other.remote.address == sa.remote.address {
+        for other in phase1.with(peer: sa.remote.address) where other !== sa {
             guard let established = other.established, established < sa.created else { continue }
             log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): dropping Phase 1 SA \(other.initiatorCookie):\(other.responderCookie)")
             removePhase1(other)
         }
-        for (ourSPI, pair) in ipsecSAs where pair.peer == sa.remote.address && pair.installed < sa.created {
+        for (ourSPI, pair) in ipsecSAs.all where pair.peer == sa.remote.address && pair.installed < sa.created {
             removeIPsecSAs(ourSPI)
         }
     }
 
     /// The kernel says an SA expired.
     func kernelExpired(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress, hard: Bool) {
-        guard let (ourSPI, pair) = ipsecSAs.first(where: { key, value in
-            (value.inbound.spi == spi && value.inbound.destination == destination) || (value.outbound.spi == spi && value.outbound.destination == destination)
-        }) else { return }
+        guard let ourSPI = ipsecSAs.ourSPI(kernelSPI: spi, destination: destination), let pair = ipsecSAs[ourSPI] else { return }
         if hard {
             announceDelete(pair)
             removeIPsecSAs(ourSPI)
@@ -233,6 +229,7 @@ extension IKEEngine {
     func rekey(_ ourSPI: UInt32) {
         guard var pair = ipsecSAs[ourSPI], !pair.rekeyed, let request = pair.request else { return }
         pair.rekeyed = true
+        pair.deadlines[.softLifetime] = nil
         ipsecSAs[ourSPI] = pair
         log(.info, .phase2, "soft expiry of \(hex(ourSPI)): rekeying \(request.selector)")
         acquire(request)
@@ -251,10 +248,10 @@ extension IKEEngine {
 
     /// An administrator flushed the kernel's SAs: peers are told, so the next packet negotiates afresh.
     func kernelFlushed() {
-        for (ourSPI, pair) in ipsecSAs {
+        for (ourSPI, pair) in ipsecSAs.all {
             announceDelete(pair)
             ipsecSAs[ourSPI] = nil
-            phase1[pair.cookies]?.counters.ipsecSAsDeleted += 1
+            phase1[pair.phase1]?.counters.ipsecSAsDeleted += 1
             statistics.ipsecSAsDeleted += 1
         }
         log(.info, .phase2, "the kernel's SAs were flushed")
@@ -262,7 +259,7 @@ extension IKEEngine {
 
     /// Leaves nothing behind: every IPsec SA deleted here and at the peer, then every Phase 1 SA.
     func shutdown() {
-        for (ourSPI, pair) in ipsecSAs {
+        for (ourSPI, pair) in ipsecSAs.all {
             announceDelete(pair)
             removeIPsecSAs(ourSPI)
         }

@@ -30,7 +30,7 @@ extension IKEEngine {
             respondToMainMode1(message, datagram)
             return
         }
-        guard var sa = phase1[cookies] ?? halfOpenInitiator(cookies) else {
+        guard let sa = phase1[cookies] ?? phase1.awaitingResponder(cookies.initiator) else {
             statistics.unexpectedDropped += 1
             log(.debug, .operational, "no SA for cookies \(header.initiatorCookie) \(header.responderCookie) from \(datagram.remote)")
             return
@@ -41,11 +41,9 @@ extension IKEEngine {
             return
         }
         if sa.responderCookie.isZero, sa.role == .initiator {
-            // The responder's first answer tells us its cookie.
-            let old = sa.cookies
+            // The responder's first answer tells us its cookie; the handle stays.
             sa.responderCookie = header.responderCookie
-            rekeyTable(sa, from: old)
-            sa = phase1[sa.cookies] ?? sa
+            phase1.learnedResponderCookie(sa)
         }
         switch header.exchangeType {
         case .identityProtection where header.messageID == 0:
@@ -58,11 +56,6 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             log(.info, .operational, "ignored \(header.exchangeType) from \(datagram.remote): not supported (Main Mode only, as Solaris)")
         }
-    }
-
-    /// An initiator SA whose responder cookie is still zero matches any responder cookie once.
-    private func halfOpenInitiator(_ cookies: CookiePair) -> Phase1SA? {
-        phase1[CookiePair(initiator: cookies.initiator, responder: .zero)].flatMap { $0.role == .initiator ? $0 : nil }
     }
 
     /// A repeated request gets the cached answer; anything else on a busy slot is dropped.
@@ -92,18 +85,21 @@ extension IKEEngine {
     func refuseMainMode(_ type: NotifyMessageType, _ message: ISAKMPMessage, _ datagram: Datagram) {
         let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: .zero)
         let answer = sendClearNotify(type, cookies: cookies, local: datagram.local, remote: datagram.remote)
-        refused[HalfOpenKey(initiatorCookie: cookies.initiator, peer: datagram.remote)] = (answer, now.adding(seconds: settings.expireTimer))
+        refused.insert(HalfOpenKey(initiatorCookie: cookies.initiator, peer: datagram.remote), answer: answer, until: now.adding(seconds: settings.expireTimer))
+        dirty.mark(.refusals)
     }
 
     /// A compute job finished.
     func computed(_ token: UInt64, _ result: ComputeResult) {
         guard let continuation = pendingCompute.removeValue(forKey: token) else { return }
+        // The handle finds the SA whatever happened to its cookies; a result for an SA that is gone
+        // is dropped.
+        guard let sa = phase1[continuation.handle], sa.state != .dead else { return }
         switch continuation {
-        case .phase1Key(let cookies), .phase1Secret(let cookies):
-            guard let sa = phase1[cookies] ?? phase1.values.first(where: { $0.initiatorCookie == cookies.initiator && $0.role == .initiator }) else { return }
+        case .phase1Key, .phase1Secret:
             mainModeComputed(sa, result)
-        case .quickModeKey(let cookies, let id), .quickModeSecret(let cookies, let id):
-            guard let sa = phase1[cookies], let exchange = sa.quickModes[id] else { return }
+        case .quickModeKey(_, let id), .quickModeSecret(_, let id):
+            guard let exchange = sa.quickModes[id] else { return }
             quickModeComputed(sa, exchange, result)
         }
     }

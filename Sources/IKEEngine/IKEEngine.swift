@@ -17,14 +17,22 @@ public final class IKEEngine {
     var now = EngineInstant.zero
     var effects: [EngineEffect] = []
 
-    var phase1: [CookiePair: Phase1SA] = [:]
+    /// Marks owners whose deadlines changed during the current event (read back in `finishEvent`).
+    let dirty = DirtyDeadlines()
+    /// The earliest deadline of every owner: `nextDeadline()` reads its top.
+    var deadlineQueue = DeadlineQueue<DeadlineOwner>()
+
+    /// The Phase 1 SAs under stable handles, with their cookie, initiator-cookie and peer indexes.
+    var phase1 = Phase1Table()
     /// MM1 retransmissions find their half-open SA by (initiator cookie, peer).
-    var halfOpen: [HalfOpenKey: CookiePair] = [:]
+    var halfOpen: [HalfOpenKey: SAHandle] = [:]
     /// Main Mode offers we refused, with the refusal sent and when to forget it: a retransmitted MM1
     /// gets the same answer instead of counting as a new attempt.
-    var refused: [HalfOpenKey: (answer: [UInt8], until: EngineInstant)] = [:]
+    var refused = RefusalCache()
     /// IPsec SAs we installed, by our inbound SPI.
-    var ipsecSAs: [UInt32: InstalledSAPair] = [:]
+    var ipsecSAs: IPsecSATable
+    /// Inbound SPIs handed to exchanges still negotiating (so a random SPI is never given twice).
+    var pendingSPIs: Set<UInt32> = []
     var pendingCompute: [UInt64: ComputeContinuation] = [:]
     var nextToken: UInt64 = 1
     /// Secret for cookie generation (RFC 2408 §2.5.3), from the injected randomness.
@@ -35,27 +43,18 @@ public final class IKEEngine {
         var peer: Endpoint
     }
 
-    /// What a compute result continues.
+    /// What a compute result continues: the SA by its handle (and the exchange by message ID).
     enum ComputeContinuation {
-        case phase1Key(CookiePair)
-        case phase1Secret(CookiePair)
-        case quickModeKey(CookiePair, UInt32)
-        case quickModeSecret(CookiePair, UInt32)
-    }
+        case phase1Key(SAHandle)
+        case phase1Secret(SAHandle)
+        case quickModeKey(SAHandle, UInt32)
+        case quickModeSecret(SAHandle, UInt32)
 
-    /// Both directions of an SA pair we installed, for deletes and expiry.
-    struct InstalledSAPair {
-        var inbound: IPsecSA
-        var outbound: IPsecSA
-        var cookies: CookiePair
-        var peer: IPAddress
-        var request: AcquireRequest?
-        var installed: EngineInstant
-        var softDeadline: EngineInstant?
-        var hardDeadline: EngineInstant?
-        var rekeyed = false
-        /// p2_idletime_secs: when to look at the counters next, what they said, and since when.
-        var idle: IdleWatch?
+        var handle: SAHandle {
+            switch self {
+            case .phase1Key(let handle), .phase1Secret(let handle), .quickModeKey(let handle, _), .quickModeSecret(let handle, _): handle
+            }
+        }
     }
 
     public init(settings: EngineSettings, random: any RandomSource, now: EngineInstant = .zero) {
@@ -63,6 +62,7 @@ public final class IKEEngine {
         self.random = random
         self.now = now
         self.cookieSecret = random.bytes(32)
+        self.ipsecSAs = IPsecSATable(dirty: dirty)
     }
 
     /// Replaces configuration and keys (SIGHUP). Established SAs stay; new negotiations use the new files.
@@ -85,41 +85,33 @@ public final class IKEEngine {
         case .kernelFlushed: kernelFlushed()
         case .shutdown: shutdown()
         }
+        finishEvent()
         runDeadlines()
         return effects
     }
 
-    /// The earliest instant at which `handle(.tick, at:)` has work to do.
-    public func nextDeadline() -> EngineInstant? {
-        var earliest: EngineInstant?
-        func consider(_ instant: EngineInstant?) {
-            guard let instant else { return }
-            if earliest == nil || instant < earliest! { earliest = instant }
-        }
-        for sa in phase1.values {
-            consider(sa.mainMode.deadline)
-            if !sa.isEstablished { consider(sa.created.adding(seconds: settings.expireTimer)) }
-            consider(sa.expires)
-            consider(sa.responderLifetimeDue)
-            for exchange in sa.quickModes.values {
-                consider(exchange.slot.deadline)
-                if exchange.state != .done && exchange.state != .failed { consider(exchange.created.adding(seconds: settings.expireTimer)) }
-            }
-        }
-        for refusal in refused.values { consider(refusal.until) }
-        for pair in ipsecSAs.values {
-            if !pair.rekeyed { consider(pair.softDeadline) }
-            consider(pair.hardDeadline)
-            consider(pair.idle?.check)
-        }
-        return earliest
+    /// Re-reads the earliest deadline of every owner the event changed into the queue: O(log N) each.
+    func finishEvent() {
+        for owner in dirty.take() { deadlineQueue.set(owner, earliestDeadline(of: owner)) }
     }
+
+    func earliestDeadline(of owner: DeadlineOwner) -> EngineInstant? {
+        switch owner {
+        case .phase1(let handle): phase1[handle]?.earliestDeadline
+        case .ipsec(let ourSPI): ipsecSAs[ourSPI]?.deadlines.earliest
+        case .refusals: refused.earliest
+        }
+    }
+
+    /// The earliest instant at which `handle(.tick, at:)` has work to do: the top of the deadline
+    /// queue, O(1) however many SAs there are.
+    public func nextDeadline() -> EngineInstant? { deadlineQueue.next() }
 
     // MARK: Views for administration
 
     /// The Phase 1 SAs, for `ikeadm dump p1`.
     public var phase1Summaries: [Phase1Summary] {
-        phase1.values.filter { $0.state != .dead }.sorted { $0.created < $1.created }.map(Phase1Summary.init)
+        phase1.values.filter { $0.state != .dead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map(Phase1Summary.init)
     }
 
     /// The IPsec SAs, for `ikeadm dump sa`.
@@ -174,15 +166,24 @@ public final class IKEEngine {
         }
         while true {
             let spi = random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            if spi > 255, ipsecSAs[spi] == nil, !phase1.values.contains(where: { $0.quickModes.values.contains { $0.ourSPI == spi } }) { return spi }
+            if spi > 255, ipsecSAs[spi] == nil, !pendingSPIs.contains(spi) {
+                pendingSPIs.insert(spi)
+                return spi
+            }
         }
     }
 
-    func register(_ sa: Phase1SA) { phase1[sa.cookies] = sa }
+    func register(_ sa: Phase1SA) {
+        phase1.insert(sa)
+        dirty.mark(.phase1(sa.handle))
+    }
 
-    /// Re-keys an SA under its full cookie pair once the responder cookie is known.
-    func rekeyTable(_ sa: Phase1SA, from old: CookiePair) {
-        phase1[old] = nil
-        phase1[sa.cookies] = sa
+    /// A new Phase 1 SA under a fresh handle (not registered yet).
+    func makePhase1SA(role: Phase1SA.Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint, rule: IKERule,
+                      state: Phase1SA.State) -> Phase1SA {
+        let sa = Phase1SA(handle: phase1.makeHandle(), dirty: dirty, role: role, initiatorCookie: initiatorCookie, responderCookie: responderCookie,
+                          local: local, remote: remote, rule: rule, state: state, now: now)
+        sa.deadlines[.negotiationExpiry] = now.adding(seconds: settings.expireTimer)
+        return sa
     }
 }

@@ -67,7 +67,7 @@ public struct IPsecSASummary: Sendable, Equatable {
     public var lifetime: SALifetime
     public var ageSeconds: Double
 
-    init(pair: IKEEngine.InstalledSAPair, now: EngineInstant) {
+    init(pair: InstalledSAPair, now: EngineInstant) {
         peer = pair.peer
         inboundSPI = pair.inbound.spi
         outboundSPI = pair.outbound.spi

@@ -35,7 +35,7 @@ struct RestartedPeerTests {
         Scenario.acquire(network)
         #expect(network.drive { Scenario.keysAgree(network) })
         let sa = try #require(network.nodes[0].engine.phase1.values.first)
-        let exchange = QuickModeExchange(messageID: 99, role: .initiator, state: .initiatorSentProposal, now: network.now, selector: TrafficSelector(local: AddressRange(IPAddress("10.0.0.1")!), remote: AddressRange(IPAddress("10.0.0.2")!)), mode: .transport, ourSPI: 1234, request: nil)
+        let exchange = QuickModeExchange(on: sa, messageID: 99, role: .initiator, state: .initiatorSentProposal, now: network.now, expireTimer: 30, selector: TrafficSelector(local: AddressRange(IPAddress("10.0.0.1")!), remote: AddressRange(IPAddress("10.0.0.2")!)), mode: .transport, ourSPI: 1234, request: nil)
         sa.heard(at: network.now.adding(seconds: 1))
         network.nodes[0].engine.presumePhase1Dead(sa, exchange)
         #expect(network.nodes[0].engine.statistics.phase1PresumedDead == 0)

@@ -23,7 +23,7 @@ extension IKEEngine {
             return
         }
         let cookie = makeCookie(peer: remote)
-        let sa = Phase1SA(role: .initiator, initiatorCookie: cookie, responderCookie: .zero, local: local, remote: remote, rule: rule, state: .initiatorSentSA, now: now)
+        let sa = makePhase1SA(role: .initiator, initiatorCookie: cookie, responderCookie: .zero, local: local, remote: remote, rule: rule, state: .initiatorSentSA)
         sa.waiting.append(request)
         let offer = Phase1Proposal.payload(for: transforms, defaultLifetime: settings.phase1Lifetime)
         let saPayload = Payload(.securityAssociation(offer))
@@ -38,7 +38,7 @@ extension IKEEngine {
         // the responder picks another.
         if let group = transforms.first?.group {
             sa.keyGroupRequested = group
-            compute(.generateKey(group), then: .phase1Key(sa.cookies))
+            compute(.generateKey(group), then: .phase1Key(sa.handle))
         }
         log(.info, .phase1, "initiating Main Mode to \(remote) (rule \"\(rule.label)\", \(transforms.count) transforms)")
     }
@@ -81,13 +81,13 @@ extension IKEEngine {
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
-        let sa = Phase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
-                          local: datagram.local, remote: datagram.remote, rule: rule, state: .responderSentSA, now: now)
+        let sa = makePhase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
+                              local: datagram.local, remote: datagram.remote, rule: rule, state: .responderSentSA)
         sa.negotiated = negotiated
         sa.shortenedLifetime = (Phase1Proposal.parse(chosen, ourLifetime: settings.phase1Lifetime)?.lifetimeSeconds ?? 0) > negotiated.lifetimeSeconds
         sa.initiatorSABody = saPayload.body
         register(sa)
-        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: datagram.remote)] = sa.cookies
+        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: datagram.remote)] = sa.handle
         // The answer is the chosen transform as offered, in a proposal with the offer's number.
         guard let proposal = offer.proposals.first(where: { $0.transforms.contains(chosen) }) else { return }
         let answer = SecurityAssociationPayload(doi: offer.doi, situation: offer.situation,
@@ -96,7 +96,7 @@ extension IKEEngine {
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
         sa.keyGroupRequested = negotiated.group
-        compute(.generateKey(negotiated.group), then: .phase1Key(sa.cookies))
+        compute(.generateKey(negotiated.group), then: .phase1Key(sa.handle))
         log(.info, .phase1, "Main Mode from \(datagram.remote): rule \"\(rule.label)\", \(describe(negotiated))")
     }
 
@@ -152,7 +152,7 @@ extension IKEEngine {
         if sa.keyGroupRequested != negotiated.group {
             sa.ourKey = nil
             sa.keyGroupRequested = negotiated.group
-            compute(.generateKey(negotiated.group), then: .phase1Key(sa.cookies))
+            compute(.generateKey(negotiated.group), then: .phase1Key(sa.handle))
         }
     }
 
@@ -186,7 +186,7 @@ extension IKEEngine {
         sa.mainMode.answered()
         sa.mainMode.received(datagram.bytes, answer: nil)
         sa.state = .initiatorComputing
-        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.cookies))
+        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.handle))
     }
 
     private func responderReceivedKE(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
@@ -211,7 +211,7 @@ extension IKEEngine {
         sa.deferred = nil
         sa.mainMode.received(datagram.bytes, answer: nil)
         sa.state = .responderComputing
-        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.cookies))
+        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.handle))
     }
 
     /// A DH key or g^xy for Main Mode is ready.
@@ -392,7 +392,7 @@ extension IKEEngine {
     }
 
     func isFirstContact(with peer: IPAddress, except sa: Phase1SA) -> Bool {
-        !phase1.values.contains { $0 !== sa && $0.remote.address == peer && $0.isEstablished }
+        !phase1.with(peer: peer).contains { $0 !== sa && $0.isEstablished }
     }
 
     func establish(_ sa: Phase1SA) {
@@ -400,7 +400,8 @@ extension IKEEngine {
         sa.state = .established
         sa.established = now
         sa.lastHeard = now
-        sa.expires = now.adding(seconds: Double(negotiated.lifetimeSeconds))
+        sa.deadlines[.negotiationExpiry] = nil
+        sa.deadlines[.lifetime] = now.adding(seconds: Double(negotiated.lifetimeSeconds))
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
         if sa.role == .initiator {
             statistics.phase1CurrentInitiator += 1
@@ -413,7 +414,7 @@ extension IKEEngine {
         if sa.role == .responder, sa.shortenedLifetime {
             // RESPONDER-LIFETIME waits for the peer's first protected message (or a moment): a peer
             // that handles datagrams in parallel (charon) could read it before MM6 and fail its IV.
-            sa.responderLifetimeDue = now.adding(seconds: Self.responderLifetimeDelay)
+            sa.deadlines[.responderLifetime] = now.adding(seconds: Self.responderLifetimeDelay)
         }
         let waiting = sa.waiting
         sa.waiting = []
@@ -439,14 +440,11 @@ extension IKEEngine {
             if sa.role == .initiator { statistics.phase1CurrentInitiator -= 1 } else { statistics.phase1CurrentResponder -= 1 }
         }
         sa.state = .dead
-        phase1[sa.cookies] = nil
-        phase1[CookiePair(initiator: sa.initiatorCookie, responder: .zero)].map { if $0 === sa { phase1[CookiePair(initiator: sa.initiatorCookie, responder: .zero)] = nil } }
-        halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
-        pendingCompute = pendingCompute.filter { _, continuation in
-            switch continuation {
-            case .phase1Key(let cookies), .phase1Secret(let cookies), .quickModeKey(let cookies, _), .quickModeSecret(let cookies, _):
-                return cookies.initiator != sa.initiatorCookie
-            }
+        phase1.remove(sa)
+        if halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] == sa.handle {
+            halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
         }
+        for exchange in sa.quickModes.values { pendingSPIs.remove(exchange.ourSPI) }
+        // Results of its compute jobs find no SA by their handle and are dropped on arrival.
     }
 }

@@ -12,8 +12,8 @@ extension IKEEngine {
 
     /// Sends the notify if it is still owed.
     func sendResponderLifetimeIfDue(_ sa: Phase1SA) {
-        guard sa.responderLifetimeDue != nil, sa.isEstablished, let negotiated = sa.negotiated else { return }
-        sa.responderLifetimeDue = nil
+        guard sa.deadlines[.responderLifetime] != nil, sa.isEstablished, let negotiated = sa.negotiated else { return }
+        sa.deadlines[.responderLifetime] = nil
         var writer = ByteWriter()
         DataAttribute.basic(Phase1AttributeType.lifeType.rawValue, LifeType.seconds.rawValue).encode(into: &writer)
         DataAttribute.integer(Phase1AttributeType.lifeDuration.rawValue, negotiated.lifetimeSeconds).encode(into: &writer)

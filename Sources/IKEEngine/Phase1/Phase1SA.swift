@@ -29,16 +29,27 @@ final class Phase1SA {
         case dead
     }
 
+    /// The SA's stable name in the engine's tables (cookies change, this does not).
+    let handle: SAHandle
     let role: Role
     let initiatorCookie: Cookie
     var responderCookie: Cookie
     let local: Endpoint
     var remote: Endpoint
     let rule: IKERule
-    var state: State
+    var state: State {
+        didSet { dirty.mark(.phase1(handle)) }
+    }
     let created: EngineInstant
     var established: EngineInstant?
-    var expires: EngineInstant?
+    /// negotiationExpiry, lifetime, responderLifetime (Phase1Timer).
+    var deadlines = Deadlines<Phase1Timer>() {
+        didSet { dirty.mark(.phase1(handle)) }
+    }
+    /// When the ISAKMP SA's lifetime ends.
+    var expires: EngineInstant? { deadlines[.lifetime] }
+    /// Where the engine hears that a deadline of this SA changed.
+    let dirty: DirtyDeadlines
 
     /// When the peer last sent a message that verified under this SA: a Quick Mode that goes
     /// unanswered with nothing heard since it began means the peer lost the SA (it restarted).
@@ -66,17 +77,23 @@ final class Phase1SA {
     var presharedKey: SecretBytes?
     /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
     var shortenedLifetime = false
-    /// Responder: RESPONDER-LIFETIME is owed, at the latest at this instant (IKEEngine+ResponderLifetime).
-    var responderLifetimeDue: EngineInstant?
 
-    var mainMode = ExchangeSlot()
-    var quickModes: [UInt32: QuickModeExchange] = [:]
+
+    var mainMode = ExchangeSlot() {
+        didSet { dirty.mark(.phase1(handle)) }
+    }
+    var quickModes: [UInt32: QuickModeExchange] = [:] {
+        didSet { dirty.mark(.phase1(handle)) }
+    }
     /// Message IDs used on this SA (RFC 2408 §3.1: unique per SA).
     var messageIDs: Set<UInt32> = []
     /// Acquires waiting for this SA to be established.
     var waiting: [AcquireRequest] = []
 
-    init(role: Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint, rule: IKERule, state: State, now: EngineInstant) {
+    init(handle: SAHandle, dirty: DirtyDeadlines, role: Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint,
+         rule: IKERule, state: State, now: EngineInstant) {
+        self.handle = handle
+        self.dirty = dirty
         self.role = role
         self.initiatorCookie = initiatorCookie
         self.responderCookie = responderCookie
@@ -88,6 +105,18 @@ final class Phase1SA {
     }
 
     var cookies: CookiePair { CookiePair(initiator: initiatorCookie, responder: responderCookie) }
+
+    /// The earliest deadline of the SA and its exchanges (nil when dead: nothing is due any more).
+    var earliestDeadline: EngineInstant? {
+        guard state != .dead else { return nil }
+        var earliest = [mainMode.deadline, deadlines.earliest].compactMap { $0 }.min()
+        for exchange in quickModes.values {
+            if let instant = [exchange.slot.deadline, exchange.deadlines.earliest].compactMap({ $0 }).min(), earliest.map({ instant < $0 }) ?? true {
+                earliest = instant
+            }
+        }
+        return earliest
+    }
     var isEstablished: Bool { state == .established }
 
     /// Our public value and the peer's, in initiator/responder order.

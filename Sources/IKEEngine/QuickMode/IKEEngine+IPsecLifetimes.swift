@@ -27,6 +27,7 @@ extension IKEEngine {
         let outbound = kernel?.bytesCarried(spi: pair.outbound.spi, protocolID: pair.outbound.protocolID, destination: pair.outbound.destination)
         guard let inbound, let outbound else {
             ipsecSAs[ourSPI]?.idle = nil
+            ipsecSAs[ourSPI]?.deadlines[.idleCheck] = nil
             log(.warning, .phase2, "IPsec SA \(hex(ourSPI)): the kernel reports no counters, so p2_idletime_secs cannot be applied to it")
             return
         }
@@ -41,9 +42,10 @@ extension IKEEngine {
             removeIPsecSAs(ourSPI)
             return
         }
-        watch.check = watch.lastActivity.adding(seconds: Double(watch.seconds))
-        if watch.check <= now { watch.check = now.adding(seconds: Double(watch.seconds)) }
+        var check = watch.lastActivity.adding(seconds: Double(watch.seconds))
+        if check <= now { check = now.adding(seconds: Double(watch.seconds)) }
         ipsecSAs[ourSPI]?.idle = watch
+        ipsecSAs[ourSPI]?.deadlines[.idleCheck] = check
     }
 }
 
@@ -53,11 +55,9 @@ struct IdleWatch {
     /// The counters' sum at the last look, and when it last changed.
     var bytes: UInt64 = 0
     var lastActivity: EngineInstant
-    var check: EngineInstant
 
     init(seconds: UInt32, since now: EngineInstant) {
         self.seconds = seconds
         lastActivity = now
-        check = now.adding(seconds: Double(seconds))
     }
 }

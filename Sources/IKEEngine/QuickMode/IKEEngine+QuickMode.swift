@@ -35,7 +35,8 @@ extension IKEEngine {
             statistics.quickModeFailed += 1
             return
         }
-        let exchange = QuickModeExchange(messageID: makeMessageID(for: sa), role: .initiator, state: .initiatorSentProposal, now: now,
+        let exchange = QuickModeExchange(on: sa, messageID: makeMessageID(for: sa), role: .initiator, state: .initiatorSentProposal, now: now,
+                                         expireTimer: settings.expireTimer,
                                          selector: selector, mode: mode, ourSPI: ourSPI, request: request)
         exchange.pfsGroup = pfs
         exchange.offer = Phase2Proposal.offer(
@@ -45,7 +46,7 @@ extension IKEEngine {
         sa.quickModes[exchange.messageID] = exchange
         if let pfs {
             exchange.state = .initiatorComputingKey
-            compute(.generateKey(pfs), then: .quickModeKey(sa.cookies, exchange.messageID))
+            compute(.generateKey(pfs), then: .quickModeKey(sa.handle, exchange.messageID))
         } else {
             sendQuickMode1(sa, exchange)
         }
@@ -216,7 +217,8 @@ extension IKEEngine {
             refuseQuickMode(sa, .noProposalChosen, "Quick Mode \(hex(id)) from \(sa.remote): no SPI")
             return
         }
-        let exchange = QuickModeExchange(messageID: id, role: .responder, state: .responderComputing, now: now, selector: selector, mode: negotiated.mode, ourSPI: ourSPI, request: nil)
+        let exchange = QuickModeExchange(on: sa, messageID: id, role: .responder, state: .responderComputing, now: now, expireTimer: settings.expireTimer,
+                                         selector: selector, mode: negotiated.mode, ourSPI: ourSPI, request: nil)
         exchange.peerSPI = peerSPI
         exchange.initiatorNonce = nonce
         exchange.identities = identities
@@ -245,7 +247,7 @@ extension IKEEngine {
         exchange.offer = SecurityAssociationPayload(doi: offer.doi, situation: offer.situation, proposals: [proposal])
         sa.quickModes[id] = exchange
         if let group = negotiated.group, let keyExchange {
-            compute(.generateAndAgree(group, peerPublicValue: keyExchange), then: .quickModeSecret(sa.cookies, id))
+            compute(.generateAndAgree(group, peerPublicValue: keyExchange), then: .quickModeSecret(sa.handle, id))
         } else {
             sendQuickMode2(sa, exchange)
         }
@@ -303,7 +305,7 @@ extension IKEEngine {
                 return
             }
             exchange.state = .initiatorComputing
-            compute(.agree(key, peerPublicValue: keyExchange), then: .quickModeSecret(sa.cookies, exchange.messageID))
+            compute(.agree(key, peerPublicValue: keyExchange), then: .quickModeSecret(sa.handle, exchange.messageID))
         } else {
             finishInitiator(sa, exchange)
         }
@@ -379,13 +381,16 @@ extension IKEEngine {
         let inbound = makeSA(spi: exchange.ourSPI, source: sa.remote.address, destination: sa.local.address, selector: exchange.selector.reversed)
         let outbound = makeSA(spi: peerSPI, source: sa.local.address, destination: sa.remote.address, selector: exchange.selector)
         effects.append(.installSAs(inbound: inbound, outbound: outbound))
-        ipsecSAs[exchange.ourSPI] = InstalledSAPair(
-            inbound: inbound, outbound: outbound, cookies: sa.cookies, peer: sa.remote.address, request: exchange.request, installed: now,
-            softDeadline: exchange.role == .initiator && soft > 0 ? now.adding(seconds: Double(soft)) : nil,
-            hardDeadline: hard > 0 ? now.adding(seconds: Double(hard)) : nil)
+        var pair = InstalledSAPair(inbound: inbound, outbound: outbound, phase1: sa.handle, peer: sa.remote.address, request: exchange.request, installed: now)
+        // Only the pair's initiator rekeys (docs/PROTOCOL.md).
+        if exchange.role == .initiator, soft > 0 { pair.deadlines[.softLifetime] = now.adding(seconds: Double(soft)) }
+        if hard > 0 { pair.deadlines[.hardLifetime] = now.adding(seconds: Double(hard)) }
         if let idleSeconds = phase2.idleTimeSeconds, idleSeconds > 0 {
-            ipsecSAs[exchange.ourSPI]?.idle = IdleWatch(seconds: idleSeconds, since: now)
+            pair.idle = IdleWatch(seconds: idleSeconds, since: now)
+            pair.deadlines[.idleCheck] = now.adding(seconds: Double(idleSeconds))
         }
+        ipsecSAs[exchange.ourSPI] = pair
+        pendingSPIs.remove(exchange.ourSPI)
         exchange.state = .done
         statistics.quickModeCompleted += 1
         statistics.ipsecSAsInstalled += 1
@@ -415,7 +420,7 @@ extension IKEEngine {
         guard exchange.role == .initiator, (sa.lastHeard ?? .zero) <= exchange.created, sa.isEstablished else { return }
         statistics.phase1PresumedDead += 1
         log(.warning, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) is presumed dead: nothing heard since Quick Mode \(hex(exchange.messageID)) began")
-        for (ourSPI, pair) in ipsecSAs where pair.cookies == sa.cookies { removeIPsecSAs(ourSPI) }
+        for (ourSPI, pair) in ipsecSAs.all where pair.phase1 == sa.handle { removeIPsecSAs(ourSPI) }
         let waiting = sa.quickModes.values.filter { $0.role == .initiator && $0.state != .done && $0.state != .failed }.compactMap(\.request)
         deletePhase1(sa, notify: true)
         for request in [exchange.request].compactMap({ $0 }) + waiting { acquire(request) }
@@ -425,6 +430,7 @@ extension IKEEngine {
         guard exchange.state != .failed, exchange.state != .done else { return }
         exchange.state = .failed
         exchange.slot.answered()
+        pendingSPIs.remove(exchange.ourSPI)
         statistics.quickModeFailed += 1
         log(.warning, .phase2, "Quick Mode \(hex(exchange.messageID)) with \(sa.remote) failed: \(reason)")
         pruneQuickModes(sa)

@@ -38,8 +38,19 @@ final class QuickModeExchange {
 
     let messageID: UInt32
     let role: Role
-    var state: State
+    var state: State {
+        didSet {
+            // A finished exchange has nothing left to expire.
+            if state == .done || state == .failed { deadlines[.expiry] = nil }
+            owner.dirty.mark(.phase1(owner.handle))
+        }
+    }
     let created: EngineInstant
+    /// The Phase 1 SA this exchange runs on, whose deadline entry covers the exchange's timers.
+    let owner: (dirty: DirtyDeadlines, handle: SAHandle)
+    var deadlines = Deadlines<QuickModeTimer>() {
+        didSet { owner.dirty.mark(.phase1(owner.handle)) }
+    }
     /// Traffic from our side's view.
     var selector: TrafficSelector
     var mode: IPsecMode
@@ -61,11 +72,15 @@ final class QuickModeExchange {
     var commitRequested = false
     /// Initiator: the responder set the commit bit; the SAs wait for its CONNECTED notify (RFC 2408 §3.1).
     var awaitingConnected = false
-    var slot = ExchangeSlot()
+    var slot = ExchangeSlot() {
+        didSet { owner.dirty.mark(.phase1(owner.handle)) }
+    }
     /// The acquire this exchange serves (initiator) — a rekey keeps the same one.
     let request: AcquireRequest?
 
-    init(messageID: UInt32, role: Role, state: State, now: EngineInstant, selector: TrafficSelector, mode: IPsecMode, ourSPI: UInt32, request: AcquireRequest?) {
+    init(on sa: Phase1SA, messageID: UInt32, role: Role, state: State, now: EngineInstant, expireTimer: Double, selector: TrafficSelector, mode: IPsecMode,
+         ourSPI: UInt32, request: AcquireRequest?) {
+        self.owner = (sa.dirty, sa.handle)
         self.messageID = messageID
         self.role = role
         self.state = state
@@ -74,5 +89,6 @@ final class QuickModeExchange {
         self.mode = mode
         self.ourSPI = ourSPI
         self.request = request
+        deadlines[.expiry] = now.adding(seconds: expireTimer)
     }
 }

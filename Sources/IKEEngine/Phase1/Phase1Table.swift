@@ -1,0 +1,69 @@
+import IPsecTypes
+import ISAKMP
+
+/// The Phase 1 SAs under their stable handles, and the indexes that find one without a search: by
+/// cookie pair, by initiator cookie while we wait for the responder's (our MM1 is out), and by peer
+/// address.
+struct Phase1Table {
+    private var byHandle: [SAHandle: Phase1SA] = [:]
+    private var byCookies: [CookiePair: SAHandle] = [:]
+    /// Our initiator SAs whose MM2 has not arrived: the responder cookie is still zero.
+    private var awaitingResponderCookie: [Cookie: SAHandle] = [:]
+    private var byPeer: [IPAddress: Set<SAHandle>] = [:]
+    private var lastHandle: UInt32 = 0
+
+    var count: Int { byHandle.count }
+    var values: Dictionary<SAHandle, Phase1SA>.Values { byHandle.values }
+
+    /// A handle no SA has had.
+    mutating func makeHandle() -> SAHandle {
+        lastHandle &+= 1
+        while byHandle[SAHandle(value: lastHandle)] != nil || lastHandle == 0 { lastHandle &+= 1 }
+        return SAHandle(value: lastHandle)
+    }
+
+    subscript(handle: SAHandle) -> Phase1SA? { byHandle[handle] }
+
+    subscript(cookies: CookiePair) -> Phase1SA? { byCookies[cookies].flatMap { byHandle[$0] } }
+
+    /// Our initiator SA for `initiatorCookie` whose responder cookie is not known yet.
+    func awaitingResponder(_ initiatorCookie: Cookie) -> Phase1SA? {
+        awaitingResponderCookie[initiatorCookie].flatMap { byHandle[$0] }
+    }
+
+    /// The SAs with a peer address.
+    func with(peer address: IPAddress) -> [Phase1SA] {
+        (byPeer[address] ?? []).compactMap { byHandle[$0] }
+    }
+
+    mutating func insert(_ sa: Phase1SA) {
+        byHandle[sa.handle] = sa
+        if sa.responderCookie.isZero {
+            awaitingResponderCookie[sa.initiatorCookie] = sa.handle
+        } else {
+            byCookies[sa.cookies] = sa.handle
+        }
+        byPeer[sa.remote.address, default: []].insert(sa.handle)
+    }
+
+    /// The responder's cookie arrived: the SA is found by the full pair from now on.
+    mutating func learnedResponderCookie(_ sa: Phase1SA) {
+        if awaitingResponderCookie[sa.initiatorCookie] == sa.handle { awaitingResponderCookie[sa.initiatorCookie] = nil }
+        byCookies[sa.cookies] = sa.handle
+    }
+
+    /// The peer's address changed (NAT mapping): the peer index follows.
+    mutating func moved(_ sa: Phase1SA, from old: IPAddress) {
+        byPeer[old]?.remove(sa.handle)
+        if byPeer[old]?.isEmpty == true { byPeer[old] = nil }
+        byPeer[sa.remote.address, default: []].insert(sa.handle)
+    }
+
+    mutating func remove(_ sa: Phase1SA) {
+        guard byHandle.removeValue(forKey: sa.handle) != nil else { return }
+        if byCookies[sa.cookies] == sa.handle { byCookies[sa.cookies] = nil }
+        if awaitingResponderCookie[sa.initiatorCookie] == sa.handle { awaitingResponderCookie[sa.initiatorCookie] = nil }
+        byPeer[sa.remote.address]?.remove(sa.handle)
+        if byPeer[sa.remote.address]?.isEmpty == true { byPeer[sa.remote.address] = nil }
+    }
+}
