@@ -47,7 +47,7 @@ func engineScaleBenchmark(sizes: [Int]) throws {
                         let arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
                         if target === responder { lastToResponder.append(arriving) }
                         queue.append((target, .datagram(arriving)))
-                    case .compute(let token, let job):
+                    case .compute(let token, let job, _):
                         queue.append((engine, .computed(token: token, answer(job, ours: engine === initiator ? initiatorKey : responderKey))))
                     case .installSAs, .deleteSA, .log: break
                     }

@@ -56,6 +56,8 @@ enum AdminJSON {
             ("quick_mode_completed", number(s.quickModeCompleted)), ("quick_mode_failed", number(s.quickModeFailed)),
             ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)),
             ("informational_ignored", number(s.informationalIgnored)),
+            ("half_open_refused", number(s.halfOpenRefused)), ("half_open_evicted", number(s.halfOpenEvicted)),
+            ("unauthenticated_dh_deferred", number(s.unauthenticatedComputeDeferred)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),
             ("dropped_unauthenticated", number(s.authenticationDropped)), ("retransmissions", number(s.retransmissions)),

@@ -232,6 +232,7 @@ enum ControlCommands {
             Phase 1 SAs presumed dead (unanswered Quick Mode): \(s.phase1PresumedDead)
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
+            Half-open:   refused: \(pad(s.halfOpenRefused))   evicted (MM2 never answered): \(pad(s.halfOpenEvicted))   MM3 deferred (DH limit): \(pad(s.unauthenticatedComputeDeferred))
             Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
             """

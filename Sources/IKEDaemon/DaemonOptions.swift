@@ -1,4 +1,5 @@
 import IKEConfig
+import IKEEngine
 import IPsecTypes
 
 /// IKEDaemon is the runtime of `in.iked`: it owns the UDP sockets, the control socket and the clock,
@@ -35,6 +36,8 @@ public struct DaemonOptions: Sendable {
     /// Tunnel interfaces' outer addresses given on the command line (`--tunnel NAME=LOCAL,REMOTE`):
     /// the in-memory kernel has no interfaces to ask; otherwise they are read over rtnetlink.
     public var tunnels: [String: TunnelEndpoints] = [:]
+    /// What unauthenticated peers can make the daemon hold and compute (docs/PROTOCOL.md).
+    public var halfOpenLimits = HalfOpenLimits()
 
     public init(paths: ConfigurationPaths = ConfigurationPaths(), listen: [IPAddress] = [], port: UInt16 = 500, peerPort: UInt16? = nil,
                 controlPath: String? = nil, debug: Bool = false, bypassIPsec: Bool = false, handleSignals: Bool = true, root: String = "") {

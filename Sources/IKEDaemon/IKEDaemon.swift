@@ -33,6 +33,8 @@ public final class IKEDaemon: @unchecked Sendable {
     private let wakeWrite: Int32
     private let origin = MonotonicClock.now()
     private let inbox = Mutex<[Inbound]>([])
+    /// Workers for the engine's compute jobs; results come back through the inbox.
+    private var computePool: ComputePool!
     private let running = Atomic<Bool>(true)
     private var buffer = [UInt8](repeating: 0, count: 65536)
     /// Changed only by the loop thread (set debug / set priv).
@@ -76,6 +78,11 @@ public final class IKEDaemon: @unchecked Sendable {
         controlFD = try ControlSocket.listen(at: options.controlPath, group: options.controlGroup)
         rescanCertificates()
         if options.handleSignals { _ = ike_signals_to_pipe(wakeWrite) }
+        computePool = ComputePool { [weak self] token, result in
+            guard let self else { return }
+            self.inbox.withLock { $0.append(.computed(token, result)) }
+            self.wakeUp()
+        }
         logger.info("in.iked listening on \(sockets.map(\.local.description).joined(separator: ", ")), control \(options.controlPath), kernel \(kernel.name)")
     }
 
@@ -92,9 +99,11 @@ public final class IKEDaemon: @unchecked Sendable {
     static func loadSettings(_ options: DaemonOptions, kernelKeepsPolicy: Bool) throws -> EngineSettings {
         let outcome = ConfigurationCheck.run(options.paths)
         guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
-        return EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
-                              policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port,
-                              replayWindow: options.replayWindow)
+        var settings = EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
+                                      policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port,
+                                      replayWindow: options.replayWindow)
+        settings.halfOpenLimits = options.halfOpenLimits
+        return settings
     }
 
     /// The IPsec policy whose actions become Quick Mode proposals: what `ipsecconf` loaded into the
@@ -547,13 +556,8 @@ public final class IKEDaemon: @unchecked Sendable {
                 }
                 let error = socket.send(datagram.bytes, to: datagram.remote, from: datagram.local)
                 if error != 0 { logger.warning("send to \(datagram.remote) failed: \(String(cString: strerror(error)))") }
-            case .compute(let token, let job):
-                DispatchQueue.global(qos: .userInitiated).async { [weak self] in
-                    let result = job.run()
-                    guard let self else { return }
-                    self.inbox.withLock { $0.append(.computed(token, result)) }
-                    self.wakeUp()
-                }
+            case .compute(let token, let job, let priority):
+                computePool.submit(token: token, job, priority: priority)
             case .installSAs(let inbound, let outbound):
                 do {
                     try kernel.install(inbound: inbound, outbound: outbound)

@@ -62,6 +62,15 @@ public enum ComputeJob: Sendable {
     }
 }
 
+/// Whose work a compute job is.
+public enum ComputePriority: Sendable, Equatable {
+    /// For an authenticated peer, or a negotiation we started.
+    case established
+    /// For a peer that has only shown it receives at its address (a responder's Main Mode after MM3):
+    /// bounded by the engine, and served after established work.
+    case unauthenticated
+}
+
 /// The result of a `ComputeJob`.
 public enum ComputeResult: Sendable {
     case key(DHPrivateKey)
@@ -108,7 +117,9 @@ public enum EngineEvent: Sendable {
 /// Everything the engine asks the runtime to do.
 public enum EngineEffect: Sendable {
     case send(Datagram)
-    case compute(token: UInt64, ComputeJob)
+    /// Run `job` off the loop and hand back its result with `token`; `priority` says whose work it is,
+    /// so a runtime under load serves authenticated peers first.
+    case compute(token: UInt64, ComputeJob, priority: ComputePriority)
     /// Install both directions of a negotiated SA.
     case installSAs(inbound: IPsecSA, outbound: IPsecSA)
     /// Remove an SA (by SPI, protocol and destination address, as kernels key them).

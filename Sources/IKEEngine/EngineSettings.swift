@@ -14,6 +14,8 @@ public struct EngineSettings: Sendable {
     /// Anti-replay window for every SA we install.
     public var replayWindow: UInt32
     public let rules: RuleTable
+    /// Bounds on what unauthenticated peers can make the responder hold and compute (HalfOpenLimiter).
+    public var halfOpenLimits = HalfOpenLimits()
 
     public init(configuration: IKEConfiguration, presharedKeys: PresharedKeys, policies: [PolicyEntry], peerPort: UInt16 = 500, localPort: UInt16 = 500, replayWindow: UInt32 = 32) {
         self.configuration = configuration

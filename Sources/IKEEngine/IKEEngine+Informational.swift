@@ -177,7 +177,7 @@ extension IKEEngine {
 
     /// Deletes every IPsec SA with a peer, telling it through an established Phase 1 SA.
     func deleteIPsecSAs(peer: IPAddress, notify: Bool) {
-        for (ourSPI, pair) in ipsecSAs.all where pair.peer == peer {
+        for (ourSPI, pair) in ipsecSAs.pairs(with: peer) {
             if notify { announceDelete(pair) }
             removeIPsecSAs(ourSPI)
         }
@@ -204,12 +204,12 @@ extension IKEEngine {
     /// stale. SAs established after that moment are its concurrent work (both ends initiating at once)
     /// and stay.
     func forgetEarlierSAs(of sa: Phase1SA) {
-        for other in phase1.with(peer: sa.remote.address) where other !== sa {
+        for other in Array(phase1.with(peer: sa.remote.address)) where other !== sa {
             guard let established = other.established, established < sa.created else { continue }
             log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): dropping Phase 1 SA \(other.initiatorCookie):\(other.responderCookie)")
             removePhase1(other)
         }
-        for (ourSPI, pair) in ipsecSAs.all where pair.peer == sa.remote.address && pair.installed < sa.created {
+        for (ourSPI, pair) in ipsecSAs.pairs(with: sa.remote.address) where pair.installed < sa.created {
             removeIPsecSAs(ourSPI)
         }
     }

@@ -92,6 +92,7 @@ extension IKEEngine {
     /// A compute job finished.
     func computed(_ token: UInt64, _ result: ComputeResult) {
         guard let continuation = pendingCompute.removeValue(forKey: token) else { return }
+        unauthenticatedComputations.remove(token)
         // The handle finds the SA whatever happened to its cookies; a result for an SA that is gone
         // is dropped.
         guard let sa = phase1[continuation.handle], sa.state != .dead else { return }

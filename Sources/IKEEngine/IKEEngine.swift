@@ -34,6 +34,10 @@ public final class IKEEngine {
     /// Inbound SPIs handed to exchanges still negotiating (so a random SPI is never given twice).
     var pendingSPIs: Set<UInt32> = []
     var pendingCompute: [UInt64: ComputeContinuation] = [:]
+    /// Compute jobs in flight for peers that have not authenticated (bounded by the limits).
+    var unauthenticatedComputations: Set<UInt64> = []
+    /// The responder's half-open Phase 1 SAs, counted globally and per peer.
+    var halfOpenSAs = HalfOpenLimiter()
     var nextToken: UInt64 = 1
     /// Secret for cookie generation (RFC 2408 §2.5.3), from the injected randomness.
     let cookieSecret: [UInt8]
@@ -129,11 +133,12 @@ public final class IKEEngine {
         effects.append(.send(Datagram(bytes: bytes, local: local, remote: remote)))
     }
 
-    func compute(_ job: ComputeJob, then continuation: ComputeContinuation) {
+    func compute(_ job: ComputeJob, then continuation: ComputeContinuation, priority: ComputePriority = .established) {
         let token = nextToken
         nextToken += 1
         pendingCompute[token] = continuation
-        effects.append(.compute(token: token, job))
+        if priority == .unauthenticated { unauthenticatedComputations.insert(token) }
+        effects.append(.compute(token: token, job, priority: priority))
     }
 
     /// A fresh cookie: a keyed hash of the peer, our secret and randomness (RFC 2408 §2.5.3).

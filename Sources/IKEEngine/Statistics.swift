@@ -32,6 +32,13 @@ public struct EngineStatistics: Sendable, Equatable {
     /// (a delete of an unknown SPI, an unknown status notify): logged and counted, never acted on.
     public var informationalIgnored = 0
     public var retransmissions = 0
+    /// MM1 dropped because the half-open limits were reached and nothing could make room.
+    public var halfOpenRefused = 0
+    /// Half-open SAs that never answered MM2, dropped to make room for newer ones.
+    public var halfOpenEvicted = 0
+    /// MM3 left unanswered (the peer retransmits) because the limit of unauthenticated
+    /// Diffie-Hellman work in flight was reached.
+    public var unauthenticatedComputeDeferred = 0
 
     public init() {}
 

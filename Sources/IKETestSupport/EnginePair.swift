@@ -96,7 +96,7 @@ public final class EngineNetwork {
                     let arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
                     schedule(.datagram(arriving), for: target, at: now.adding(seconds: delay))
                 }
-            case .compute(let token, let job):
+            case .compute(let token, let job, _):
                 schedule(.computed(token: token, job.run()), for: index, at: now)
             case .installSAs(let inbound, let outbound):
                 nodes[index].kernel.installed[inbound.spi] = inbound

@@ -71,6 +71,15 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A tunnel interface's outer addresses, NAME=LOCAL,REMOTE (repeatable): for `tunnel NAME` entries when the kernel cannot tell (--kernel memory).", valueName: "tunnel"))
     var tunnel: [String] = []
 
+    @Option(name: .customLong("max-half-open"), help: ArgumentHelp("Half-open responder Phase 1 SAs at most (default 5000); past it the oldest that never answered MM2 makes room.", valueName: "count"))
+    var maxHalfOpen: Int?
+
+    @Option(name: .customLong("max-half-open-per-peer"), help: ArgumentHelp("Half-open responder Phase 1 SAs from one address at most (default 16).", valueName: "count"))
+    var maxHalfOpenPerPeer: Int?
+
+    @Option(name: .customLong("max-unauthenticated-dh"), help: ArgumentHelp("Diffie-Hellman computations for peers not yet authenticated, in flight at most (default 64).", valueName: "count"))
+    var maxUnauthenticatedDH: Int?
+
     @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
     var demo = false
 
@@ -79,6 +88,9 @@ struct InIked: ParsableCommand {
             throw ValidationError("-p takes 0, 1, 2, base, modkeys or keymat, not '\(privilege)'")
         }
         if let kernel, !["memory", "xfrm"].contains(kernel) { throw ValidationError("--kernel takes memory or xfrm") }
+        for (name, value) in [("--max-half-open", maxHalfOpen), ("--max-half-open-per-peer", maxHalfOpenPerPeer), ("--max-unauthenticated-dh", maxUnauthenticatedDH)] {
+            if let value, !(1...1_000_000).contains(value) { throw ValidationError("\(name) takes 1 to 1000000") }
+        }
         // A zero window turns replay protection off (isakmpd CVE-2006-4436): never.
         if !(1...4096).contains(replayWindow) { throw ValidationError("--replay-window takes 1 to 4096 packets") }
         for address in listen where IPAddress(address) == nil { throw ValidationError("--listen: '\(address)' is not an address") }
@@ -124,6 +136,9 @@ struct InIked: ParsableCommand {
                                     bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
         options.replayWindow = replayWindow
+        if let maxHalfOpen { options.halfOpenLimits.global = maxHalfOpen }
+        if let maxHalfOpenPerPeer { options.halfOpenLimits.perPeer = maxHalfOpenPerPeer }
+        if let maxUnauthenticatedDH { options.halfOpenLimits.unauthenticatedComputations = maxUnauthenticatedDH }
         for text in tunnel {
             let parts = text.split(separator: "=", maxSplits: 1)
             let addresses = parts.count == 2 ? parts[1].split(separator: ",").compactMap { IPAddress(String($0)) } : []

@@ -81,8 +81,13 @@ extension IKEEngine {
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
+        guard makeRoomForHalfOpen(from: datagram.remote.address) else {
+            statistics.halfOpenRefused += 1
+            return
+        }
         let sa = makePhase1SA(role: .responder, initiatorCookie: message.header.initiatorCookie, responderCookie: makeCookie(peer: datagram.remote),
                               local: datagram.local, remote: datagram.remote, rule: rule, state: .responderSentSA)
+        halfOpenSAs.admit(sa.handle, from: sa.remote.address)
         sa.negotiated = negotiated
         sa.shortenedLifetime = (Phase1Proposal.parse(chosen, ourLifetime: settings.phase1Lifetime)?.lifetimeSeconds ?? 0) > negotiated.lifetimeSeconds
         sa.initiatorSABody = saPayload.body
@@ -95,9 +100,30 @@ extension IKEEngine {
         let reply = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([Payload(.securityAssociation(answer))] + vendorIDs())).encoded()
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
-        sa.keyGroupRequested = negotiated.group
-        compute(.generateKey(negotiated.group), then: .phase1Key(sa.handle))
+        // No Diffie-Hellman yet: the key is made when MM3 shows the peer receives at its address.
         log(.info, .phase1, "Main Mode from \(datagram.remote): rule \"\(rule.label)\", \(describe(negotiated))")
+    }
+
+    /// Whether a new half-open responder SA from `peer` fits the limits, after dropping the oldest
+    /// one that never answered MM2 (that peer's, or anyone's at the global limit) if needed.
+    private func makeRoomForHalfOpen(from peer: IPAddress) -> Bool {
+        let limits = settings.halfOpenLimits
+        let unanswered: (SAHandle) -> Bool = { [phase1] handle in phase1[handle]?.state == .responderSentSA }
+        if halfOpenSAs.count(from: peer) >= limits.perPeer {
+            guard let oldest = halfOpenSAs.oldest(from: peer, where: unanswered), let sa = phase1[oldest] else { return false }
+            evictHalfOpen(sa)
+        }
+        if halfOpenSAs.count >= limits.global {
+            guard let oldest = halfOpenSAs.oldest(where: unanswered), let sa = phase1[oldest] else { return false }
+            evictHalfOpen(sa)
+        }
+        return true
+    }
+
+    private func evictHalfOpen(_ sa: Phase1SA) {
+        statistics.halfOpenEvicted += 1
+        log(.debug, .phase1, "half-open Phase 1 SA from \(sa.remote) dropped for a newer one: MM2 was never answered")
+        removePhase1(sa)
     }
 
     // MARK: Both
@@ -194,8 +220,10 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             return
         }
-        guard let key = sa.ourKey else {
-            sa.deferred = (message, datagram) // handled as soon as our key is ready
+        guard let group = sa.negotiated?.group else { return }
+        guard unauthenticatedComputations.count < settings.halfOpenLimits.unauthenticatedComputations else {
+            // Not recorded as received: the peer's retransmission is handled as new.
+            statistics.unauthenticatedComputeDeferred += 1
             return
         }
         guard let psk = presharedKey(for: sa) else {
@@ -208,10 +236,9 @@ extension IKEEngine {
         sa.initiatorNonce = nonce
         // Nr is chosen now: SKEYID needs it as soon as g^xy is known.
         sa.responderNonce = random.bytes(settings.phase1NonceLength)
-        sa.deferred = nil
         sa.mainMode.received(datagram.bytes, answer: nil)
         sa.state = .responderComputing
-        compute(.agree(key, peerPublicValue: ke), then: .phase1Secret(sa.handle))
+        compute(.generateAndAgree(group, peerPublicValue: ke), then: .phase1Secret(sa.handle), priority: .unauthenticated)
     }
 
     /// A DH key or g^xy for Main Mode is ready.
@@ -230,8 +257,9 @@ extension IKEEngine {
             guard key.group == sa.keyGroupRequested else { return } // superseded by a request for another group
             sa.ourKey = key
             if sa.role == .initiator, sa.waitingForKey, sa.negotiated?.group == key.group { sendMainMode3(sa) }
-            if sa.role == .responder, let (message, datagram) = sa.deferred { responderReceivedKE(message, datagram, sa) }
-        case .keyAndSecret(_, let secret):
+        case .keyAndSecret(let key, let secret):
+            guard sa.state == .initiatorComputing || sa.state == .responderComputing else { return }
+            sa.ourKey = key
             guard deriveKeys(sa, sharedSecret: secret) else { return }
             if sa.role == .initiator {
                 sendMainMode5(sa)
@@ -402,6 +430,7 @@ extension IKEEngine {
         sa.lastHeard = now
         sa.deadlines[.negotiationExpiry] = nil
         sa.deadlines[.lifetime] = now.adding(seconds: Double(negotiated.lifetimeSeconds))
+        halfOpenSAs.leave(sa.handle)
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
         if sa.role == .initiator {
             statistics.phase1CurrentInitiator += 1
@@ -441,6 +470,7 @@ extension IKEEngine {
         }
         sa.state = .dead
         phase1.remove(sa)
+        halfOpenSAs.leave(sa.handle)
         if halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] == sa.handle {
             halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
         }

@@ -17,9 +17,9 @@ final class Phase1SA {
         case initiatorComputing
         /// Initiator: MM5 (IDii, HASH_I) sent.
         case initiatorSentAuth
-        /// Responder: MM2 (SA) sent; our DH key computing or ready.
+        /// Responder: MM2 (SA) sent; no DH key yet (it is made when MM3 arrives).
         case responderSentSA
-        /// Responder: MM3 received, g^xy computing.
+        /// Responder: MM3 received, our DH key and g^xy computing.
         case responderComputing
         /// Responder: MM4 (KE, Nr) sent, waiting for MM5.
         case responderSentKE
@@ -72,8 +72,6 @@ final class Phase1SA {
     var waitingForKey = false
     /// The group of the DH key being computed (a responder may pick another group than our first).
     var keyGroupRequested: DHGroup?
-    /// Responder: MM3 arrived before our DH key was ready; handled when it is.
-    var deferred: (ISAKMPMessage, Datagram)?
     var presharedKey: SecretBytes?
     /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
     var shortenedLifetime = false

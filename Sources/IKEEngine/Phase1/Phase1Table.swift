@@ -10,6 +10,13 @@ struct Phase1Table {
     /// Our initiator SAs whose MM2 has not arrived: the responder cookie is still zero.
     private var awaitingResponderCookie: [Cookie: SAHandle] = [:]
     private var byPeer: [IPAddress: Set<SAHandle>] = [:]
+    /// By our address and the peer's: what an acquire looks for.
+    private var byAddresses: [AddressPair: Set<SAHandle>] = [:]
+
+    struct AddressPair: Hashable {
+        var local: IPAddress
+        var remote: IPAddress
+    }
     private var lastHandle: UInt32 = 0
 
     var count: Int { byHandle.count }
@@ -31,9 +38,15 @@ struct Phase1Table {
         awaitingResponderCookie[initiatorCookie].flatMap { byHandle[$0] }
     }
 
-    /// The SAs with a peer address.
-    func with(peer address: IPAddress) -> [Phase1SA] {
-        (byPeer[address] ?? []).compactMap { byHandle[$0] }
+    /// The SAs with a peer address, looked up as they are used (a caller that stops early pays for
+    /// what it saw).
+    func with(peer address: IPAddress) -> LazyMapSequence<LazyFilterSequence<LazyMapSequence<Set<SAHandle>, Phase1SA?>>, Phase1SA> {
+        (byPeer[address] ?? []).lazy.compactMap { byHandle[$0] }
+    }
+
+    /// The SAs between our address `local` and the peer's `remote`.
+    func between(local: IPAddress, remote: IPAddress) -> [Phase1SA] {
+        (byAddresses[AddressPair(local: local, remote: remote)] ?? []).compactMap { byHandle[$0] }
     }
 
     mutating func insert(_ sa: Phase1SA) {
@@ -44,6 +57,7 @@ struct Phase1Table {
             byCookies[sa.cookies] = sa.handle
         }
         byPeer[sa.remote.address, default: []].insert(sa.handle)
+        byAddresses[AddressPair(local: sa.local.address, remote: sa.remote.address), default: []].insert(sa.handle)
     }
 
     /// The responder's cookie arrived: the SA is found by the full pair from now on.
@@ -57,6 +71,10 @@ struct Phase1Table {
         byPeer[old]?.remove(sa.handle)
         if byPeer[old]?.isEmpty == true { byPeer[old] = nil }
         byPeer[sa.remote.address, default: []].insert(sa.handle)
+        let oldPair = AddressPair(local: sa.local.address, remote: old)
+        byAddresses[oldPair]?.remove(sa.handle)
+        if byAddresses[oldPair]?.isEmpty == true { byAddresses[oldPair] = nil }
+        byAddresses[AddressPair(local: sa.local.address, remote: sa.remote.address), default: []].insert(sa.handle)
     }
 
     mutating func remove(_ sa: Phase1SA) {
@@ -65,5 +83,8 @@ struct Phase1Table {
         if awaitingResponderCookie[sa.initiatorCookie] == sa.handle { awaitingResponderCookie[sa.initiatorCookie] = nil }
         byPeer[sa.remote.address]?.remove(sa.handle)
         if byPeer[sa.remote.address]?.isEmpty == true { byPeer[sa.remote.address] = nil }
+        let pair = AddressPair(local: sa.local.address, remote: sa.remote.address)
+        byAddresses[pair]?.remove(sa.handle)
+        if byAddresses[pair]?.isEmpty == true { byAddresses[pair] = nil }
     }
 }

@@ -420,7 +420,7 @@ extension IKEEngine {
         guard exchange.role == .initiator, (sa.lastHeard ?? .zero) <= exchange.created, sa.isEstablished else { return }
         statistics.phase1PresumedDead += 1
         log(.warning, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) is presumed dead: nothing heard since Quick Mode \(hex(exchange.messageID)) began")
-        for (ourSPI, pair) in ipsecSAs.all where pair.phase1 == sa.handle { removeIPsecSAs(ourSPI) }
+        for (ourSPI, pair) in ipsecSAs.pairs(with: sa.remote.address) where pair.phase1 == sa.handle { removeIPsecSAs(ourSPI) }
         let waiting = sa.quickModes.values.filter { $0.role == .initiator && $0.state != .done && $0.state != .failed }.compactMap(\.request)
         deletePhase1(sa, notify: true)
         for request in [exchange.request].compactMap({ $0 }) + waiting { acquire(request) }

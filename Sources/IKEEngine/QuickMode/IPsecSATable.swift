@@ -7,6 +7,7 @@ struct IPsecSATable {
     private var pairs: [UInt32: InstalledSAPair] = [:]
     private var byOutbound: [UInt32: Set<UInt32>] = [:]
     private var byKernelKey: [KernelKey: UInt32] = [:]
+    private var byPeer: [IPAddress: Set<UInt32>] = [:]
     let dirty: DirtyDeadlines
 
     struct KernelKey: Hashable {
@@ -43,16 +44,24 @@ struct IPsecSATable {
         byOutbound[spi]?.first { pairs[$0].map { $0.peer == peer && $0.outbound.protocolID == protocolID } ?? false }
     }
 
+    /// The pairs with a peer (our inbound SPIs).
+    func pairs(with peer: IPAddress) -> [(ourSPI: UInt32, pair: InstalledSAPair)] {
+        (byPeer[peer] ?? []).compactMap { spi in pairs[spi].map { (spi, $0) } }
+    }
+
     /// Our inbound SPI of the pair one of whose SAs is `spi` to `destination`.
     func ourSPI(kernelSPI spi: UInt32, destination: IPAddress) -> UInt32? { byKernelKey[KernelKey(spi: spi, destination: destination)] }
 
     private mutating func index(_ pair: InstalledSAPair, _ ourSPI: UInt32) {
+        byPeer[pair.peer, default: []].insert(ourSPI)
         byOutbound[pair.outbound.spi, default: []].insert(ourSPI)
         byKernelKey[KernelKey(spi: pair.inbound.spi, destination: pair.inbound.destination)] = ourSPI
         byKernelKey[KernelKey(spi: pair.outbound.spi, destination: pair.outbound.destination)] = ourSPI
     }
 
     private mutating func unindex(_ pair: InstalledSAPair, _ ourSPI: UInt32) {
+        byPeer[pair.peer]?.remove(ourSPI)
+        if byPeer[pair.peer]?.isEmpty == true { byPeer[pair.peer] = nil }
         byOutbound[pair.outbound.spi]?.remove(ourSPI)
         if byOutbound[pair.outbound.spi]?.isEmpty == true { byOutbound[pair.outbound.spi] = nil }
         for key in [KernelKey(spi: pair.inbound.spi, destination: pair.inbound.destination), KernelKey(spi: pair.outbound.spi, destination: pair.outbound.destination)]

@@ -40,7 +40,7 @@ final class LockstepNode {
                 effects.append(effect)
                 switch effect {
                 case .send(let datagram): sent.append(datagram)
-                case .compute(let token, let job): queue.append(.computed(token: token, oracle.run(job)))
+                case .compute(let token, let job, _): queue.append(.computed(token: token, oracle.run(job)))
                 case .installSAs, .deleteSA, .log: break
                 }
             }
