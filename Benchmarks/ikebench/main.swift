@@ -147,6 +147,10 @@ if CommandLine.arguments.dropFirst().first == "xfrm" {
     try xfrmBenchmark(pairs: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200)
     exit(0)
 }
+if CommandLine.arguments.dropFirst().first == "mm1" {
+    try mm1Benchmark(count: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 100_000)
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "engine" {
     let sizes = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
     try engineScaleBenchmark(sizes: sizes.isEmpty ? [100, 10_000, 100_000] : sizes)

@@ -98,6 +98,8 @@ struct InIked: ParsableCommand {
     }
 
     func run() throws {
+        // Log timestamps: without TZ, glibc stats /etc/localtime for every record it formats.
+        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         let level: Logger.Level = debug ? .debug : (demo ? .warning : .info)
         let logFile = DebugLogFile()
         if let logFilePath, let problem = logFile.open(logFilePath) {

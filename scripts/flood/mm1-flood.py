@@ -30,6 +30,7 @@ def sa_payload():
     return struct.pack("!BBH", 0, 0, 4 + len(body)) + body
 
 SA = sa_payload()
+IP_PKTINFO = 8  # linux/in.h (the socket module does not name it)
 
 def mm1():
     cookie = os.urandom(8)
@@ -50,7 +51,7 @@ for index in range(count):
     # struct in_pktinfo { int ipi_ifindex; struct in_addr ipi_spec_dst; struct in_addr ipi_addr; }
     pktinfo = struct.pack("=i4s4s", 0, socket.inet_aton(source), b"\0\0\0\0")
     try:
-        sock.sendmsg([mm1()], [(socket.SOL_IP, socket.IP_PKTINFO, pktinfo)], 0, (target, port))
+        sock.sendmsg([mm1()], [(socket.SOL_IP, IP_PKTINFO, pktinfo)], 0, (target, port))
         sent += 1
     except OSError:
         pass

@@ -101,14 +101,16 @@ extension IKEEngine {
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
         // No Diffie-Hellman yet: the key is made when MM3 shows the peer receives at its address.
-        log(.info, .phase1, "Main Mode from \(datagram.remote): rule \"\(rule.label)\", \(describe(negotiated))")
+        // Nor a log record: an unauthenticated MM1 must cost as little as possible (a flood of them
+        // would flood the log too); the negotiation is logged when MM3 arrives and when it ends.
     }
 
     /// Whether a new half-open responder SA from `peer` fits the limits, after dropping the oldest
     /// one that never answered MM2 (that peer's, or anyone's at the global limit) if needed.
     private func makeRoomForHalfOpen(from peer: IPAddress) -> Bool {
         let limits = settings.halfOpenLimits
-        let unanswered: (SAHandle) -> Bool = { [phase1] handle in phase1[handle]?.state == .responderSentSA }
+        // Reads the table at call time (a captured copy of it would be copied whole on the next removal).
+        let unanswered: (SAHandle) -> Bool = { [unowned self] handle in self.phase1[handle]?.state == .responderSentSA }
         if halfOpenSAs.count(from: peer) >= limits.perPeer {
             guard let oldest = halfOpenSAs.oldest(from: peer, where: unanswered), let sa = phase1[oldest] else { return false }
             evictHalfOpen(sa)
@@ -120,9 +122,9 @@ extension IKEEngine {
         return true
     }
 
+    /// Counted (get stats), not logged: evictions come in floods.
     private func evictHalfOpen(_ sa: Phase1SA) {
         statistics.halfOpenEvicted += 1
-        log(.debug, .phase1, "half-open Phase 1 SA from \(sa.remote) dropped for a newer one: MM2 was never answered")
         removePhase1(sa)
     }
 
@@ -239,6 +241,9 @@ extension IKEEngine {
         sa.mainMode.received(datagram.bytes, answer: nil)
         sa.state = .responderComputing
         compute(.generateAndAgree(group, peerPublicValue: ke), then: .phase1Secret(sa.handle), priority: .unauthenticated)
+        if let negotiated = sa.negotiated {
+            log(.info, .phase1, "Main Mode from \(sa.remote): rule \"\(sa.rule.label)\", \(describe(negotiated))")
+        }
     }
 
     /// A DH key or g^xy for Main Mode is ready.
@@ -432,6 +437,7 @@ extension IKEEngine {
         sa.deadlines[.lifetime] = now.adding(seconds: Double(negotiated.lifetimeSeconds))
         halfOpenSAs.leave(sa.handle)
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] = nil
+        if sa.role == .responder { phase1.indexByPeer(sa) }
         if sa.role == .initiator {
             statistics.phase1CurrentInitiator += 1
             statistics.phase1TotalInitiator += 1

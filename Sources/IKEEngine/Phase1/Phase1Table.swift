@@ -49,6 +49,8 @@ struct Phase1Table {
         (byAddresses[AddressPair(local: local, remote: remote)] ?? []).compactMap { byHandle[$0] }
     }
 
+    /// Adds an SA. Our initiator SAs are indexed by peer at once (acquires join them); a responder's
+    /// only once it is established (`indexByPeer`), so a flood of half-open MM1 costs no peer index.
     mutating func insert(_ sa: Phase1SA) {
         byHandle[sa.handle] = sa
         if sa.responderCookie.isZero {
@@ -56,6 +58,11 @@ struct Phase1Table {
         } else {
             byCookies[sa.cookies] = sa.handle
         }
+        if sa.role == .initiator { indexByPeer(sa) }
+    }
+
+    /// Makes the SA findable by its peer and by its address pair.
+    mutating func indexByPeer(_ sa: Phase1SA) {
         byPeer[sa.remote.address, default: []].insert(sa.handle)
         byAddresses[AddressPair(local: sa.local.address, remote: sa.remote.address), default: []].insert(sa.handle)
     }
@@ -81,7 +88,7 @@ struct Phase1Table {
         guard byHandle.removeValue(forKey: sa.handle) != nil else { return }
         if byCookies[sa.cookies] == sa.handle { byCookies[sa.cookies] = nil }
         if awaitingResponderCookie[sa.initiatorCookie] == sa.handle { awaitingResponderCookie[sa.initiatorCookie] = nil }
-        byPeer[sa.remote.address]?.remove(sa.handle)
+        guard byPeer[sa.remote.address]?.remove(sa.handle) != nil else { return }
         if byPeer[sa.remote.address]?.isEmpty == true { byPeer[sa.remote.address] = nil }
         let pair = AddressPair(local: sa.local.address, remote: sa.remote.address)
         byAddresses[pair]?.remove(sa.handle)
