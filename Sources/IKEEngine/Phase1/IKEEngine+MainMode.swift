@@ -75,12 +75,6 @@ extension IKEEngine {
             refuseMainMode(.noProposalChosen, message, datagram)
             return
         }
-        guard negotiated.authenticationMethod == .preSharedKey else {
-            statistics.countPhase1Failure(initiator: false, .noProposal)
-            log(.warning, .phase1, "\(negotiated.authenticationMethod) authentication is not implemented yet")
-            refuseMainMode(.noProposalChosen, message, datagram)
-            return
-        }
         guard makeRoomForHalfOpen(from: datagram.remote.address) else {
             statistics.halfOpenRefused += 1
             return
@@ -204,11 +198,7 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             return
         }
-        guard let psk = presharedKey(for: sa) else {
-            failPhase1(sa, .missingKey, "no pre-shared key for \(sa.local.address) -> \(sa.remote.address) in ike.preshared")
-            return
-        }
-        sa.presharedKey = psk
+        guard chooseAuthenticator(sa) else { return }
         sa.peerPublicValue = ke
         sa.responderNonce = nonce
         sa.mainMode.answered()
@@ -228,12 +218,10 @@ extension IKEEngine {
             statistics.unauthenticatedComputeDeferred += 1
             return
         }
-        guard let psk = presharedKey(for: sa) else {
-            failPhase1(sa, .missingKey, "no pre-shared key for \(sa.remote.address) in ike.preshared")
+        guard chooseAuthenticator(sa) else {
             sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
             return
         }
-        sa.presharedKey = psk
         sa.peerPublicValue = ke
         sa.initiatorNonce = nonce
         // Nr is chosen now: SKEYID needs it as soon as g^xy is known.
@@ -275,10 +263,10 @@ extension IKEEngine {
     }
 
     private func deriveKeys(_ sa: Phase1SA, sharedSecret: SecretBytes) -> Bool {
-        guard let negotiated = sa.negotiated, let psk = sa.presharedKey else { return false }
+        guard let negotiated = sa.negotiated, let authenticator = sa.authenticator else { return false }
         do {
             let keys = try Phase1KeySchedule(
-                method: .preSharedKey(psk), hash: negotiated.hash, sharedSecret: sharedSecret,
+                method: authenticator.keyMethod, hash: negotiated.hash, sharedSecret: sharedSecret,
                 initiatorCookie: sa.initiatorCookie.bytes, responderCookie: sa.responderCookie.bytes,
                 initiatorNonce: sa.initiatorNonce, responderNonce: sa.responderNonce, encryptionKeyLength: negotiated.keyLength)
             let cipher = try CBCCipher(negotiated.encryption, keyLength: negotiated.keyLength)
@@ -305,10 +293,9 @@ extension IKEEngine {
     }
 
     private func sendMainMode5(_ sa: Phase1SA) {
-        guard let keys = sa.keys, var protection = sa.protection else { return }
+        guard let keys = sa.keys, var protection = sa.protection, let authenticator = sa.authenticator else { return }
         let id = ourIdentity(sa)
-        let hash = keys.initiatorHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
-        var payloads = [id, Payload(.hash(hash))]
+        var payloads = [id] + authenticator.proof(proofContext(sa, keys, prover: .initiator, idBody: id.body))
         if isFirstContact(with: sa.remote.address, except: sa) {
             // INITIAL-CONTACT tells the peer to drop SAs it still holds from an earlier life of ours.
             payloads.append(Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .initialContact, spi: sa.initiatorCookie.bytes + sa.responderCookie.bytes))))
@@ -321,7 +308,7 @@ extension IKEEngine {
     }
 
     private func responderReceivedAuth(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
-        guard var protection = sa.protection, let keys = sa.keys else { return }
+        guard var protection = sa.protection, let keys = sa.keys, let authenticator = sa.authenticator else { return }
         let payloads: [Payload]
         do {
             payloads = try protection.open(message)
@@ -333,26 +320,29 @@ extension IKEEngine {
             failPhase1(sa, .authentication, "MM5 from \(sa.remote) does not decrypt to payloads: the pre-shared keys differ (\(error))")
             return
         }
-        guard let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content else {
+        guard let id = payloads.first(where: { $0.type == .identification }) else {
             statistics.authenticationDropped += 1
             return
         }
-        let expected = keys.initiatorHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
-        guard constantTimeEquals(hash, expected) else {
+        switch authenticator.verify(payloads, proofContext(sa, keys, prover: .initiator, idBody: id.body)) {
+        case .verified: break
+        case .missing:
+            statistics.authenticationDropped += 1
+            return
+        case .failed:
             statistics.authenticationDropped += 1
             sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
-            failPhase1(sa, .authentication, "HASH_I from \(sa.remote) does not verify: the pre-shared keys differ")
+            failPhase1(sa, .authentication, "the proof in MM5 from \(sa.remote) does not verify (\(authenticator.method)): the keys differ")
             return
         }
-        guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
+        guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: sa.local, remote: sa.remote) else {
             sendClearNotify(.invalidIDInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote)
             failPhase1(sa, .identity, "the peer's identity does not match its address \(sa.remote.address)")
             return
         }
         protection.accept(message)
         let ourID = ourIdentity(sa)
-        let hashR = keys.responderHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: ourID.body)
-        let reply = protection.seal(sa.header(.identityProtection), [ourID, Payload(.hash(hashR))])
+        let reply = protection.seal(sa.header(.identityProtection), [ourID] + authenticator.proof(proofContext(sa, keys, prover: .responder, idBody: ourID.body)))
         sa.protection = protection
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
@@ -366,21 +356,23 @@ extension IKEEngine {
             failPhase1(sa, .peerRefused, "peer refused authentication: \(notify)")
             return
         }
-        guard var protection = sa.protection, let keys = sa.keys else { return }
-        guard let payloads = try? protection.open(message),
-              let id = payloads.first(where: { $0.type == .identification }), case .hash(let hash)? = payloads.first(where: { $0.type == .hash })?.content
-        else {
+        guard var protection = sa.protection, let keys = sa.keys, let authenticator = sa.authenticator else { return }
+        guard let payloads = try? protection.open(message), let id = payloads.first(where: { $0.type == .identification }) else {
             statistics.authenticationDropped += 1
             return
         }
-        let expected = keys.responderHash(initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic, saBody: sa.initiatorSABody, idBody: id.body)
-        guard constantTimeEquals(hash, expected) else {
+        switch authenticator.verify(payloads, proofContext(sa, keys, prover: .responder, idBody: id.body)) {
+        case .verified: break
+        case .missing:
+            statistics.authenticationDropped += 1
+            return
+        case .failed:
             statistics.authenticationDropped += 1
             // An initiator that cannot authenticate the responder deletes rather than notifies (STYLE §3.6).
-            failPhase1(sa, .authentication, "HASH_R from \(sa.remote) does not verify: the pre-shared keys differ")
+            failPhase1(sa, .authentication, "the proof in MM6 from \(sa.remote) does not verify (\(authenticator.method)): the keys differ")
             return
         }
-        guard case .identification(let identity) = id.content, identityMatchesPeer(identity, sa) else {
+        guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: sa.local, remote: sa.remote) else {
             failPhase1(sa, .identity, "the responder's identity does not match its address \(sa.remote.address)")
             return
         }
@@ -399,20 +391,25 @@ extension IKEEngine {
         return Payload(.identification(IdentificationPayload(idType: type, protocolID: 0, port: 0, data: sa.local.address.bytes)))
     }
 
-    /// Main Mode binds pre-shared keys to addresses: an address ID must be the peer's address, and any
-    /// other ID type must be the identity the key's entry names.
-    func identityMatchesPeer(_ identity: IdentificationPayload, _ sa: Phase1SA) -> Bool {
-        switch identity.idType {
-        case .ipv4Address, .ipv6Address:
-            return identity.data == sa.remote.address.bytes
-        default:
-            guard let entry = settings.presharedKeys.entry(local: sa.local.address, remote: sa.remote.address) else { return false }
-            return entry.remoteIDType == identity.idType && entry.remoteID.description == String(decoding: identity.data, as: UTF8.self)
+    /// The authenticator for the negotiated method; false (the failure counted) when there is none:
+    /// no key for the pair, or a method without an implementation.
+    func chooseAuthenticator(_ sa: Phase1SA) -> Bool {
+        guard let method = sa.negotiated?.authenticationMethod else { return false }
+        switch Phase1Authenticators.make(method, local: sa.local, remote: sa.remote, settings: settings) {
+        case .success(let authenticator):
+            sa.authenticator = authenticator
+            return true
+        case .failure(.missingKey):
+            failPhase1(sa, .missingKey, "no pre-shared key for \(sa.local.address) -> \(sa.remote.address) in ike.preshared")
+        case .failure(.notImplemented):
+            failPhase1(sa, .noProposal, "\(method) authentication is not implemented")
         }
+        return false
     }
 
-    func presharedKey(for sa: Phase1SA) -> SecretBytes? {
-        settings.presharedKeys.entry(local: sa.local.address, remote: sa.remote.address)?.key
+    func proofContext(_ sa: Phase1SA, _ keys: Phase1KeySchedule, prover: Phase1SA.Role, idBody: [UInt8]) -> Phase1ProofContext {
+        Phase1ProofContext(prover: prover, keys: keys, initiatorPublic: sa.initiatorPublic, responderPublic: sa.responderPublic,
+                           saBody: sa.initiatorSABody, idBody: idBody)
     }
 
     /// A notify in a cleartext message (the peer's refusal before Phase 1 completes).

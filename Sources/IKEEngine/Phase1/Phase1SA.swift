@@ -72,7 +72,10 @@ final class Phase1SA {
     var waitingForKey = false
     /// The group of the DH key being computed (a responder may pick another group than our first).
     var keyGroupRequested: DHGroup?
-    var presharedKey: SecretBytes?
+    /// The authentication method's side of this SA, chosen with the proposal (Phase1Authenticator).
+    var authenticator: (any Phase1Authenticator)?
+    /// The pre-shared key, for keymat-privileged views.
+    var presharedKey: SecretBytes? { authenticator?.presharedKey }
     /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
     var shortenedLifetime = false
 

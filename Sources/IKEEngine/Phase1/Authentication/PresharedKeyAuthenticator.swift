@@ -1,0 +1,42 @@
+import IKECrypto
+import IKEConfig
+import IPsecTypes
+import ISAKMP
+
+/// Pre-shared-key authentication (RFC 2409 §5.4): SKEYID = prf(pre-shared-key, Ni_b | Nr_b), the
+/// proof is HASH_I or HASH_R, and the key binds the peer to its address (Main Mode identifies
+/// pre-shared keys by address, ike.preshared's `localid`/`remoteid`).
+struct PresharedKeyAuthenticator: Phase1Authenticator {
+    let entry: PresharedEntry
+
+    var method: AuthenticationMethod { .preSharedKey }
+    var keyMethod: Phase1KeySchedule.Method { .preSharedKey(entry.key) }
+    var presharedKey: SecretBytes? { entry.key }
+
+    func proof(_ context: Phase1ProofContext) -> [Payload] { [Payload(.hash(hash(context)))] }
+
+    func verify(_ payloads: [Payload], _ context: Phase1ProofContext) -> Phase1ProofVerdict {
+        guard case .hash(let received)? = payloads.first(where: { $0.type == .hash })?.content else { return .missing }
+        return constantTimeEquals(received, hash(context)) ? .verified : .failed
+    }
+
+    /// An address ID must be the peer's address; any other ID type must be the identity the key's
+    /// entry names.
+    func accepts(_ identity: IdentificationPayload, local: Endpoint, remote: Endpoint) -> Bool {
+        switch identity.idType {
+        case .ipv4Address, .ipv6Address:
+            return identity.data == remote.address.bytes
+        default:
+            return entry.remoteIDType == identity.idType && entry.remoteID.description == String(decoding: identity.data, as: UTF8.self)
+        }
+    }
+
+    private func hash(_ context: Phase1ProofContext) -> [UInt8] {
+        switch context.prover {
+        case .initiator:
+            context.keys.initiatorHash(initiatorPublic: context.initiatorPublic, responderPublic: context.responderPublic, saBody: context.saBody, idBody: context.idBody)
+        case .responder:
+            context.keys.responderHash(initiatorPublic: context.initiatorPublic, responderPublic: context.responderPublic, saBody: context.saBody, idBody: context.idBody)
+        }
+    }
+}
