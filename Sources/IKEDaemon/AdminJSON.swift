@@ -15,6 +15,7 @@ enum AdminJSON {
             ("responder_cookie", .string(ControlCommands.hex(sa.responderCookie))),
             ("role", .string(sa.role)), ("state", .string(sa.state)),
             ("local", string(sa.local)), ("remote", string(sa.remote)), ("rule", .string(sa.rule)),
+            ("peer_vendor_ids", .array(sa.peerVendorIDs.map { .string($0) })),
             ("ipsec_sas_created", number(sa.counters.ipsecSAsCreated)), ("ipsec_sas_deleted", number(sa.counters.ipsecSAsDeleted)),
             ("receive_decrypt_errors", number(sa.counters.receiveDecryptErrors)), ("receive_hash_errors", number(sa.counters.receiveHashErrors)),
             ("receive_other_errors", number(sa.counters.receiveOtherErrors)),

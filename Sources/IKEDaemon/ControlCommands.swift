@@ -159,6 +159,7 @@ enum ControlCommands {
         let counters = sa.counters
         lines.append("STATS: IPsec SA pairs created \(counters.ipsecSAsCreated), deleted \(counters.ipsecSAsDeleted)")
         lines.append("ERRS:  RX decrypt \(counters.receiveDecryptErrors), hash \(counters.receiveHashErrors), other \(counters.receiveOtherErrors)")
+        if !sa.peerVendorIDs.isEmpty { lines.append("VID:   peer announced \(sa.peerVendorIDs.joined(separator: ", "))") }
         if showKeys, let keys = sa.keys {
             if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
             lines.append(keyLine("SKEYID", keys.skeyid))

@@ -1,4 +1,6 @@
+import Foundation
 import IPsecTypes
+import ISAKMP
 
 /// What `ikeadm dump p1` shows of one Phase 1 SA.
 public struct Phase1Summary: Sendable, Equatable {
@@ -15,8 +17,11 @@ public struct Phase1Summary: Sendable, Equatable {
     public var counters: Phase1Counters
     /// The SA's keys once derived. The daemon shows them only at the keymat privilege level.
     public var keys: Phase1KeyMaterial?
+    /// The vendor IDs the peer announced, by name where known (else hex): the extensions it offers.
+    public var peerVendorIDs: [String]
 
     init(_ sa: Phase1SA) {
+        peerVendorIDs = sa.peerVendorIDs.map { VendorIDCatalog.name(of: $0) ?? $0.map { String(format: "%02x", $0) }.joined() }
         initiatorCookie = sa.initiatorCookie.value
         responderCookie = sa.responderCookie.value
         role = sa.role.rawValue

@@ -30,7 +30,7 @@ extension IKEEngine {
         sa.initiatorSABody = saPayload.body
         register(sa)
         statistics.phase1AttemptedInitiator += 1
-        let message = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([saPayload] + vendorIDs()))
+        let message = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([saPayload] + contributions(for: .mm1, on: sa)))
         let bytes = message.encoded()
         sa.mainMode.sent(bytes, at: now, settings: settings)
         send(bytes, from: local, to: remote)
@@ -43,8 +43,6 @@ extension IKEEngine {
         log(.info, .phase1, "initiating Main Mode to \(remote) (rule \"\(rule.label)\", \(transforms.count) transforms)")
     }
 
-    /// Vendor IDs we announce: DPD and RFC 3947 NAT-T are recognised by peers; we send only what we do.
-    func vendorIDs() -> [Payload] { [] }
 
     // MARK: Responder
 
@@ -91,7 +89,8 @@ extension IKEEngine {
         guard let proposal = offer.proposals.first(where: { $0.transforms.contains(chosen) }) else { return }
         let answer = SecurityAssociationPayload(doi: offer.doi, situation: offer.situation,
                                                 proposals: [ProposalPayload(number: proposal.number, protocolID: .isakmp, spi: proposal.spi, transforms: [chosen])])
-        let reply = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([Payload(.securityAssociation(answer))] + vendorIDs())).encoded()
+        contributorsReceived(message.payloads, in: .mm1, on: sa)
+        let reply = ISAKMPMessage(header: sa.header(.identityProtection), body: .payloads([Payload(.securityAssociation(answer))] + contributions(for: .mm2, on: sa))).encoded()
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
         // No Diffie-Hellman yet: the key is made when MM3 shows the peer receives at its address.
@@ -166,6 +165,7 @@ extension IKEEngine {
         sa.negotiated = negotiated
         sa.mainMode.answered()
         sa.mainMode.received(datagram.bytes, answer: nil)
+        contributorsReceived(message.payloads, in: .mm2, on: sa)
         if let key = sa.ourKey, key.group == negotiated.group {
             sendMainMode3(sa)
             return
@@ -295,11 +295,7 @@ extension IKEEngine {
     private func sendMainMode5(_ sa: Phase1SA) {
         guard let keys = sa.keys, var protection = sa.protection, let authenticator = sa.authenticator else { return }
         let id = ourIdentity(sa)
-        var payloads = [id] + authenticator.proof(proofContext(sa, keys, prover: .initiator, idBody: id.body))
-        if isFirstContact(with: sa.remote.address, except: sa) {
-            // INITIAL-CONTACT tells the peer to drop SAs it still holds from an earlier life of ours.
-            payloads.append(Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .initialContact, spi: sa.initiatorCookie.bytes + sa.responderCookie.bytes))))
-        }
+        let payloads = [id] + authenticator.proof(proofContext(sa, keys, prover: .initiator, idBody: id.body)) + contributions(for: .mm5, on: sa)
         let bytes = protection.seal(sa.header(.identityProtection), payloads)
         sa.protection = protection
         sa.state = .initiatorSentAuth
@@ -342,13 +338,13 @@ extension IKEEngine {
         }
         protection.accept(message)
         let ourID = ourIdentity(sa)
-        let reply = protection.seal(sa.header(.identityProtection), [ourID] + authenticator.proof(proofContext(sa, keys, prover: .responder, idBody: ourID.body)))
+        contributorsReceived(payloads, in: .mm5, on: sa)
+        let reply = protection.seal(sa.header(.identityProtection),
+                                    [ourID] + authenticator.proof(proofContext(sa, keys, prover: .responder, idBody: ourID.body)) + contributions(for: .mm6, on: sa))
         sa.protection = protection
         sa.mainMode.received(datagram.bytes, answer: reply)
         send(reply, from: sa.local, to: sa.remote)
-        let initialContact = payloads.contains { if case .notification(let n) = $0.content { return n.type == .initialContact } else { return false } }
         establish(sa)
-        if initialContact { forgetEarlierSAs(of: sa) }
     }
 
     private func initiatorReceivedAuth(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
@@ -380,6 +376,7 @@ extension IKEEngine {
         sa.protection = protection
         sa.mainMode.answered()
         sa.mainMode.received(datagram.bytes, answer: nil)
+        contributorsReceived(payloads, in: .mm6, on: sa)
         establish(sa)
     }
 
@@ -448,6 +445,8 @@ extension IKEEngine {
             // that handles datagrams in parallel (charon) could read it before MM6 and fail its IV.
             sa.deadlines[.responderLifetime] = now.adding(seconds: Self.responderLifetimeDelay)
         }
+        // INITIAL-CONTACT, now authenticated: the peer's earlier SAs with us are stale.
+        if sa.peerSentInitialContact { forgetEarlierSAs(of: sa) }
         let waiting = sa.waiting
         sa.waiting = []
         for request in waiting { startQuickMode(sa, request: request) }

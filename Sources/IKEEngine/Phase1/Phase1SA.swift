@@ -80,6 +80,11 @@ final class Phase1SA {
     var shortenedLifetime = false
 
 
+    /// The vendor IDs the peer sent in Main Mode (at most 32 kept), for `ikeadm dump p1`.
+    var peerVendorIDs: [[UInt8]] = []
+    /// The peer's MM5 or MM6 carried INITIAL-CONTACT (acted on once established).
+    var peerSentInitialContact = false
+
     var mainMode = ExchangeSlot() {
         didSet { dirty.mark(.phase1(handle)) }
     }
