@@ -72,3 +72,21 @@ struct QuickModeRefusalTests {
         #expect(!node.effects.contains { if case .send = $0 { true } else { false } }, "nothing is retransmitted after the refusal")
     }
 }
+
+/// A peer's unusable key exchange value is the peer's error, counted as such.
+@Suite("Invalid key exchange from the peer")
+struct InvalidKeyExchangeTests {
+    @Test("an MM3 whose KE is not a point of the group fails as 'invalid key exchange value' with INVALID-KEY-INFORMATION")
+    func invalidKE() throws {
+        let fuzzer = try StageFuzzTests.fuzzer()
+        let bytes = try fuzzer.build(.mainMode3, seed: 0) { payloads in
+            // 64 bytes of 0xFF: the length of a P-256 value, but not a point on the curve.
+            payloads.map { $0.type == PayloadType.keyExchange.rawValue ? RawPayload(type: $0.type, body: [UInt8](repeating: 0xFF, count: 64)) : $0 }
+        }
+        let outcome = fuzzer.inject(bytes, at: .mainMode3)
+        let node = fuzzer.transcript.nodes[1]
+        #expect(node.engine.statistics.phase1FailureReasons[.invalidKeyExchange] == 1, "\(node.engine.statistics.phase1FailureReasons)")
+        #expect(node.engine.statistics.phase1FailureReasons[.localError] == nil)
+        #expect(outcome.effects.contains { if case .send = $0 { true } else { false } }, "INVALID-KEY-INFORMATION goes back")
+    }
+}
