@@ -14,6 +14,8 @@ public struct DaemonOptions: Sendable {
     /// Our UDP port (500) and the one peers use.
     public var port: UInt16
     public var peerPort: UInt16
+    /// More ports to listen on besides `port` (NAT-T's 4500 will be one).
+    public var extraPorts: [UInt16] = []
     /// The control socket ikeadm talks to.
     public var controlPath: String
     /// A group whose members may use ikeadm besides root (the socket becomes 0660 in that group).

@@ -68,7 +68,9 @@ public final class IKEDaemon: @unchecked Sendable {
         let addresses = options.listen.isEmpty ? [IPAddress("0.0.0.0"), IPAddress("::")].compactMap { $0 } : options.listen
         for address in addresses {
             do {
-                sockets.append(try UDPSocket(address: address, port: options.port, bypassIPsec: options.bypassIPsec))
+                for port in [options.port] + options.extraPorts where !sockets.contains(where: { $0.local.address == address && $0.local.port == port }) {
+                    sockets.append(try UDPSocket(address: address, port: port, bypassIPsec: options.bypassIPsec))
+                }
             } catch {
                 // A host without IPv6 still runs on IPv4; an explicitly requested address must work.
                 if options.listen.isEmpty, !address.isIPv4 { logger.warning("no IPv6 socket: \(error)"); continue }
@@ -549,7 +551,9 @@ public final class IKEDaemon: @unchecked Sendable {
             switch effect {
             case .send(let datagram):
                 let exact = sockets.first { $0.local.address == datagram.local.address && $0.local.port == datagram.local.port }
-                let wildcard = sockets.first { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 && $0.local.address.integerValue == 0 }
+                // A wildcard socket on the same port (replies leave from the port the request came to).
+                let wildcard = sockets.first { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 && $0.local.address.integerValue == 0 && $0.local.port == datagram.local.port }
+                    ?? sockets.first { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 && $0.local.address.integerValue == 0 }
                 guard let socket = exact ?? wildcard ?? sockets.first(where: { $0.local.address.isIPv4 == datagram.remote.address.isIPv4 }) else {
                     logger.error("no socket to send from \(datagram.local) to \(datagram.remote)")
                     continue

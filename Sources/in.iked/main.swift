@@ -59,8 +59,8 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address to listen on (repeatable; default all).", valueName: "address"))
     var listen: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("UDP port to listen on and to send to (default 500).", valueName: "port"))
-    var port: UInt16 = 500
+    @Option(name: .long, help: ArgumentHelp("UDP port to listen on and to send to (default 500); repeat it to listen on more ports (the first is where negotiations start).", valueName: "port"))
+    var port: [UInt16] = []
 
     @Option(name: .long, help: ArgumentHelp("Control socket for ikeadm (default <root>/var/run/ike_door).", valueName: "path"))
     var control: String?
@@ -82,6 +82,9 @@ struct InIked: ParsableCommand {
 
     @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
     var demo = false
+
+    /// Where negotiations start (the first --port).
+    var mainPort: UInt16 { port.first ?? 500 }
 
     func validate() throws {
         if let privilege, !["0", "1", "2", "base", "modkeys", "keymat"].contains(privilege.lowercased()) {
@@ -129,15 +132,16 @@ struct InIked: ParsableCommand {
             return
         }
         let useXFRM = (kernel ?? (geteuid() == 0 ? "xfrm" : "memory")) == "xfrm"
-        if port < 1024, geteuid() != 0 {
-            print("in.iked: UDP port \(port) needs root; run as root or choose --port above 1023")
+        if let low = ([mainPort] + port).first(where: { $0 < 1024 }), geteuid() != 0 {
+            print("in.iked: UDP port \(low) needs root; run as root or choose --port above 1023")
             throw ExitCode(2)
         }
         // With the kernel's IPsec, IKE's own packets must never be caught by a policy (Solaris exempts UDP 500).
-        var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: port, controlPath: control, debug: debug,
+        var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: mainPort, controlPath: control, debug: debug,
                                     bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
         options.replayWindow = replayWindow
+        options.extraPorts = Array(port.dropFirst())
         if let maxHalfOpen { options.halfOpenLimits.global = maxHalfOpen }
         if let maxHalfOpenPerPeer { options.halfOpenLimits.perPeer = maxHalfOpenPerPeer }
         if let maxUnauthenticatedDH { options.halfOpenLimits.unauthenticatedComputations = maxUnauthenticatedDH }

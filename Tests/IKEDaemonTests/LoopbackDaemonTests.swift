@@ -571,6 +571,17 @@ struct LoopbackDaemonTests {
         #expect(try survivor.wait(for: ["dump", "p1"]) { $0.contains("phase 1 SAs (1)") }.contains("phase 1 SAs (1)"))
     }
 
+    @Test("--port given twice listens on both ports: a negotiation started at the second one completes from it")
+    func twoPorts() throws {
+        let port = Self.freePort()
+        let a = try Daemon(address: "127.0.0.44", peer: "127.0.0.45", port: port + 1)
+        let b = try Daemon(address: "127.0.0.45", peer: "127.0.0.44", port: port, extra: ["--port", String(port + 1)])
+        // a starts and answers on port + 1 only; b answers there from its second socket.
+        _ = try a.adm(["initiate", "127.0.0.44", "127.0.0.45"])
+        let dump = try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }
+        #expect(dump.contains("ACTIVE") && dump.contains("127.0.0.45:\(port + 1)"), "\(dump)")
+    }
+
     @Test("in.iked --demo negotiates and exits 0")
     func demo() throws {
         let result = try ProductRunner.run("in.iked", ["--demo"])

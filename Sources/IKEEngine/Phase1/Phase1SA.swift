@@ -34,8 +34,10 @@ final class Phase1SA {
     let role: Role
     let initiatorCookie: Cookie
     var responderCookie: Cookie
-    let local: Endpoint
-    var remote: Endpoint
+    /// Our end and the peer's: changed only by `IKEEngine.moveEndpoints` (NAT-T port floating, a
+    /// peer's new NAT mapping), which keeps the engine's indexes right.
+    private(set) var local: Endpoint
+    private(set) var remote: Endpoint
     let rule: IKERule
     var state: State {
         didSet { dirty.mark(.phase1(handle)) }
@@ -111,6 +113,12 @@ final class Phase1SA {
     }
 
     var cookies: CookiePair { CookiePair(initiator: initiatorCookie, responder: responderCookie) }
+
+    /// Sets both endpoints (the engine's `moveEndpoints` is the only caller).
+    func setEndpoints(local: Endpoint, remote: Endpoint) {
+        self.local = local
+        self.remote = remote
+    }
 
     /// The earliest deadline of the SA and its exchanges (nil when dead: nothing is due any more).
     var earliestDeadline: EngineInstant? {

@@ -73,15 +73,14 @@ struct Phase1Table {
         byCookies[sa.cookies] = sa.handle
     }
 
-    /// The peer's address changed (NAT mapping): the peer index follows.
-    mutating func moved(_ sa: Phase1SA, from old: IPAddress) {
-        byPeer[old]?.remove(sa.handle)
-        if byPeer[old]?.isEmpty == true { byPeer[old] = nil }
-        byPeer[sa.remote.address, default: []].insert(sa.handle)
-        let oldPair = AddressPair(local: sa.local.address, remote: old)
-        byAddresses[oldPair]?.remove(sa.handle)
-        if byAddresses[oldPair]?.isEmpty == true { byAddresses[oldPair] = nil }
-        byAddresses[AddressPair(local: sa.local.address, remote: sa.remote.address), default: []].insert(sa.handle)
+    /// The SA's endpoints changed (NAT-T floating, a new NAT mapping): the indexes follow. `old` is
+    /// the address pair it had.
+    mutating func moved(_ sa: Phase1SA, from old: AddressPair) {
+        guard byPeer[old.remote]?.remove(sa.handle) != nil else { return } // not indexed by peer yet
+        if byPeer[old.remote]?.isEmpty == true { byPeer[old.remote] = nil }
+        byAddresses[old]?.remove(sa.handle)
+        if byAddresses[old]?.isEmpty == true { byAddresses[old] = nil }
+        indexByPeer(sa)
     }
 
     mutating func remove(_ sa: Phase1SA) {
