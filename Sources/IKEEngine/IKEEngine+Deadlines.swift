@@ -19,12 +19,7 @@ extension IKEEngine {
     /// the owed RESPONDER-LIFETIME, then its Quick Modes'.
     private func phase1Due(_ sa: Phase1SA) {
         guard sa.state != .dead else { return }
-        switch sa.mainMode.due(at: now, settings: settings) {
-        case .nothing: break
-        case .resend(let bytes):
-            statistics.retransmissions += 1
-            send(bytes, from: sa.local, to: sa.remote)
-        case .giveUp:
+        if retransmitIfDue(&sa.mainMode, on: sa) {
             if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
             failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
             return
@@ -43,12 +38,7 @@ extension IKEEngine {
             }
         }
         for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
-            switch exchange.slot.due(at: now, settings: settings) {
-            case .nothing: break
-            case .resend(let bytes):
-                statistics.retransmissions += 1
-                send(bytes, from: sa.local, to: sa.remote)
-            case .giveUp:
+            if retransmitIfDue(&exchange.slot, on: sa) {
                 presumePhase1Dead(sa, exchange)
                 guard sa.state != .dead else { return }
                 continue
@@ -77,6 +67,21 @@ extension IKEEngine {
             case .idleCheck:
                 checkIdle(ourSPI)
             }
+        }
+    }
+
+    /// The exchange driver's timer step, the same for every exchange slot (STYLE §3.4): a due request
+    /// goes out again with the ike.config backoff; returns true when retry_limit is spent.
+    private func retransmitIfDue(_ slot: inout ExchangeSlot, on sa: Phase1SA) -> Bool {
+        switch slot.due(at: now, settings: settings) {
+        case .nothing:
+            return false
+        case .resend(let bytes):
+            statistics.retransmissions += 1
+            send(bytes, from: sa.local, to: sa.remote)
+            return false
+        case .giveUp:
+            return true
         }
     }
 }
