@@ -1,3 +1,4 @@
+import IKEConfig
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,21 +58,9 @@ public final class ClientFile {
         return fstat(fd, &info) == 0 ? UInt32(info.st_mode & 0o7777) : 0
     }
 
-    /// The whole file as text, at most `limit` bytes (a regular file never blocks).
-    func readAll(limit: Int) -> Result<String, DaemonError> {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(bytes.count)) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                return .failure(DaemonError("\(name): \(String(cString: strerror(errno)))"))
-            }
-            if got == 0 { break }
-            bytes += buffer[..<got]
-            if bytes.count > limit { return .failure(DaemonError("\(name) is larger than \(limit >> 20) MiB")) }
-        }
-        return .success(String(decoding: bytes, as: UTF8.self))
+    /// The whole file as text, bounded as the daemon's own configuration files are.
+    func readAll() -> Result<String, DaemonError> {
+        ConfigFileReader.read(descriptor: fd, name: name).mapError { DaemonError($0.description) }
     }
 
     /// Writes `text` at the end; nil on success.

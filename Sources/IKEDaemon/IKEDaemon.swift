@@ -435,7 +435,7 @@ public final class IKEDaemon: @unchecked Sendable {
                 let path = file ?? options.paths.config
                 let read: Result<String, DaemonError> = file == nil
                     ? ConfigFileReader.read(path).mapError { DaemonError($0.description) }
-                    : clientFile(path, for: .read).flatMap { $0.readAll(limit: ConfigFileReader.maximumSize) }
+                    : clientFile(path, for: .read).flatMap { $0.readAll() }
                 switch read {
                 case .failure(let problem): return "ERROR \(problem)"
                 case .success(let text):
@@ -479,8 +479,7 @@ public final class IKEDaemon: @unchecked Sendable {
                 } else {
                     read = clientFile(path, for: .read).flatMap { file in
                         // The same rule as for the daemon's own ike.preshared: keys nobody else reads.
-                        file.mode & 0o077 == 0 ? file.readAll(limit: ConfigFileReader.maximumSize)
-                            : .failure(DaemonError("\(path): mode \(String(file.mode, radix: 8)) lets others read the keys (chmod 600)"))
+                        ConfigFileReader.secretModeProblem(file.mode, name: path).map { .failure(DaemonError($0.description)) } ?? file.readAll()
                     }
                 }
                 switch read {

@@ -11,9 +11,7 @@ struct EndpointTests {
     @Test("after both ends move to port 4500, a Quick Mode runs over 4500 and the old endpoint is ignored")
     func floatTo4500() throws {
         let settings = try Scenario.settings()
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         let a = try #require(network.nodes[0].engine.phase1.values.first), b = try #require(network.nodes[1].engine.phase1.values.first)
         let aAt4500 = Endpoint(address: network.nodes[0].address, port: 4500), bAt4500 = Endpoint(address: network.nodes[1].address, port: 4500)
         network.nodes[0].engine.moveEndpoints(a, local: aAt4500, remote: bAt4500)

@@ -15,9 +15,7 @@ struct IPsecLifetimeTests {
         if hardKB > 0 { extra += "p2_lifetime_kb \(hardKB)\n" }
         if softKB > 0 { extra += "p2_softlife_kb \(softKB)\n" }
         let settings = try Scenario.settings(config: Scenario.config(extra: extra))
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         for sa in network.nodes[0].kernel.installed.values {
             #expect(sa.lifetime.softBytes == expected, "hard \(hardKB) kB soft \(softKB) kB")
             #expect(sa.lifetime.hardBytes == UInt64(hardKB) * 1024)
@@ -43,9 +41,7 @@ struct IPsecLifetimeTests {
     @Test("p2_idletime_secs: a pair that carries traffic stays; once its counters stand still for the idle time it is deleted on both sides")
     func idleTime() throws {
         let settings = try Scenario.settings(config: Scenario.config(extra: "p2_idletime_secs 60"))
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         let counters = Counters()
         network.nodes[0].engine.kernel = counters
         let spi = try #require(network.nodes[0].engine.ipsecSAs.keys.first)
@@ -65,9 +61,7 @@ struct IPsecLifetimeTests {
     @Test("without counters from the kernel the idle time cannot be applied, and says so")
     func idleWithoutCounters() throws {
         let settings = try Scenario.settings(config: Scenario.config(extra: "p2_idletime_secs 60"))
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         network.advance(seconds: 120)
         #expect(network.nodes[0].kernel.installed.count == 2)
         #expect(network.nodes[0].logs.contains { $0.message.contains("p2_idletime_secs cannot be applied") })

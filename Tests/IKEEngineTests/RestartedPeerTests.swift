@@ -12,9 +12,7 @@ struct RestartedPeerTests {
     @Test("the survivor's unanswered Quick Mode deletes the stale Phase 1 and a new Main Mode follows", arguments: [1, 0])
     func survivorRecovers(restarted: Int) throws {
         let settings = try Scenario.settings()
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         let survivor = 1 - restarted
         network.restart(restarted, seed: 4242)
         let restartedAt = network.now
@@ -31,9 +29,7 @@ struct RestartedPeerTests {
     @Test("a Quick Mode that goes unanswered while the peer still talks does not condemn the Phase 1 SA")
     func answeringPeerKeepsPhase1() throws {
         let settings = try Scenario.settings()
-        let network = Scenario.pair(initiator: settings, responder: settings)
-        Scenario.acquire(network)
-        #expect(network.drive { Scenario.keysAgree(network) })
+        let network = Scenario.established(settings)
         let sa = try #require(network.nodes[0].engine.phase1.values.first)
         let exchange = QuickModeExchange(on: sa, messageID: 99, role: .initiator, state: .initiatorSentProposal, now: network.now, expireTimer: 30, selector: TrafficSelector(local: AddressRange(IPAddress("10.0.0.1")!), remote: AddressRange(IPAddress("10.0.0.2")!)), mode: .transport, ourSPI: 1234, request: nil)
         sa.heard(at: network.now.adding(seconds: 1))

@@ -2,6 +2,7 @@ import IKEConfig
 import IKEEngine
 import IKETestSupport
 import IPsecTypes
+import Testing
 
 /// Two (or more) engines with generated configuration files, as the daemon would load them.
 enum Scenario {
@@ -35,6 +36,15 @@ enum Scenario {
         let network = EngineNetwork(seed: seed)
         network.add(address: "10.0.0.1", settings: initiator, seed: seed &* 31 &+ 1)
         network.add(address: "10.0.0.2", settings: responder, seed: seed &* 31 &+ 2)
+        return network
+    }
+
+    /// A pair (initiator 0, responder 1) that negotiated Phase 1 and one IPsec SA pair; the test
+    /// fails if they did not.
+    static func established(_ settings: EngineSettings, seed: UInt64 = 1) -> EngineNetwork {
+        let network = pair(initiator: settings, responder: settings, seed: seed)
+        acquire(network)
+        #expect(network.drive { keysAgree(network) }, "the pair negotiated")
         return network
     }
 

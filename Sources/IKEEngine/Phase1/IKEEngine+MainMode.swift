@@ -320,17 +320,9 @@ extension IKEEngine {
             statistics.authenticationDropped += 1
             return
         }
-        switch authenticator.verify(payloads, proofContext(sa, keys, prover: .initiator, idBody: id.body)) {
-        case .verified: break
-        case .missing:
-            statistics.authenticationDropped += 1
-            return
-        case .failed:
-            statistics.authenticationDropped += 1
+        guard peerProofVerified(payloads, id, sa, keys, authenticator, prover: .initiator, failing: {
             sendClearNotify(.authenticationFailed, cookies: sa.cookies, local: sa.local, remote: sa.remote)
-            failPhase1(sa, .authentication, "the proof in MM5 from \(sa.remote) does not verify (\(authenticator.method)): the keys differ")
-            return
-        }
+        }) else { return }
         guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: sa.local, remote: sa.remote) else {
             sendClearNotify(.invalidIDInformation, cookies: sa.cookies, local: sa.local, remote: sa.remote)
             failPhase1(sa, .identity, "the peer's identity does not match its address \(sa.remote.address)")
@@ -357,17 +349,8 @@ extension IKEEngine {
             statistics.authenticationDropped += 1
             return
         }
-        switch authenticator.verify(payloads, proofContext(sa, keys, prover: .responder, idBody: id.body)) {
-        case .verified: break
-        case .missing:
-            statistics.authenticationDropped += 1
-            return
-        case .failed:
-            statistics.authenticationDropped += 1
-            // An initiator that cannot authenticate the responder deletes rather than notifies (STYLE §3.6).
-            failPhase1(sa, .authentication, "the proof in MM6 from \(sa.remote) does not verify (\(authenticator.method)): the keys differ")
-            return
-        }
+        // An initiator that cannot authenticate the responder deletes rather than notifies (STYLE §3.6).
+        guard peerProofVerified(payloads, id, sa, keys, authenticator, prover: .responder, failing: {}) else { return }
         guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: sa.local, remote: sa.remote) else {
             failPhase1(sa, .identity, "the responder's identity does not match its address \(sa.remote.address)")
             return
@@ -402,6 +385,26 @@ extension IKEEngine {
             failPhase1(sa, .noProposal, "\(method) authentication is not implemented")
         }
         return false
+    }
+
+    /// Checks the peer's proof in its MM5 (`prover` initiator) or MM6; on a proof that does not verify
+    /// `failing` runs (the responder's notify) and the Phase 1 fails. False when the message goes no
+    /// further (a message without a proof is only dropped: it may be a corrupted retransmission).
+    private func peerProofVerified(_ payloads: [Payload], _ id: Payload, _ sa: Phase1SA, _ keys: Phase1KeySchedule, _ authenticator: any Phase1Authenticator,
+                                   prover: Phase1SA.Role, failing: () -> Void) -> Bool {
+        switch authenticator.verify(payloads, proofContext(sa, keys, prover: prover, idBody: id.body)) {
+        case .verified:
+            return true
+        case .missing:
+            statistics.authenticationDropped += 1
+            return false
+        case .failed:
+            statistics.authenticationDropped += 1
+            failing()
+            let message = prover == .initiator ? "MM5" : "MM6"
+            failPhase1(sa, .authentication, "the proof in \(message) from \(sa.remote) does not verify (\(authenticator.method)): the keys differ")
+            return false
+        }
     }
 
     func proofContext(_ sa: Phase1SA, _ keys: Phase1KeySchedule, prover: Phase1SA.Role, idBody: [UInt8]) -> Phase1ProofContext {

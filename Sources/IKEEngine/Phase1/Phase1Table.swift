@@ -40,7 +40,7 @@ struct Phase1Table {
 
     /// The SAs with a peer address, looked up as they are used (a caller that stops early pays for
     /// what it saw).
-    func with(peer address: IPAddress) -> LazyMapSequence<LazyFilterSequence<LazyMapSequence<Set<SAHandle>, Phase1SA?>>, Phase1SA> {
+    func with(peer address: IPAddress) -> some Sequence<Phase1SA> {
         (byPeer[address] ?? []).lazy.compactMap { byHandle[$0] }
     }
 
