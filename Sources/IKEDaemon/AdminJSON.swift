@@ -55,7 +55,7 @@ enum AdminJSON {
             ("phase1_initiator_timeouts", number(s.phase1InitiatorTimeouts)),
             ("phase1_failure_reasons", .object(Phase1FailureReason.allCases.compactMap { reason in s.phase1FailureReasons[reason].map { (reason.rawValue, number($0)) } })),
             ("quick_mode_completed", number(s.quickModeCompleted)), ("quick_mode_failed", number(s.quickModeFailed)),
-            ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)),
+            ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)), ("quick_mode_busy_dropped", number(s.quickModeBusyDropped)),
             ("informational_ignored", number(s.informationalIgnored)),
             ("half_open_refused", number(s.halfOpenRefused)), ("half_open_evicted", number(s.halfOpenEvicted)),
             ("unauthenticated_dh_deferred", number(s.unauthenticatedComputeDeferred)),

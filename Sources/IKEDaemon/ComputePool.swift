@@ -16,6 +16,7 @@ final class ComputePool: Sendable {
     private struct Queues: Sendable {
         var established: [Job] = []
         var unauthenticated: [Job] = []
+        var stopped = false
 
         mutating func take() -> Job? {
             if !established.isEmpty { return established.removeFirst() }
@@ -25,13 +26,15 @@ final class ComputePool: Sendable {
     }
 
     private let queues = Mutex(Queues())
+    private let workers: Int
     private let available = DispatchSemaphore(value: 0)
     private let deliver: @Sendable (UInt64, ComputeResult) -> Void
 
     /// `deliver` is called on a worker thread with each result.
     init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, deliver: @escaping @Sendable (UInt64, ComputeResult) -> Void) {
         self.deliver = deliver
-        for index in 0..<max(1, workers) {
+        self.workers = max(1, workers)
+        for index in 0..<self.workers {
             let thread = Thread { [self] in work() }
             thread.name = "in.iked compute \(index)"
             thread.start()
@@ -54,11 +57,21 @@ final class ComputePool: Sendable {
         queues.withLock { ($0.established.count, $0.unauthenticated.count) }
     }
 
+    /// Ends the workers once the jobs already queued are done (the daemon stops).
+    func stop() {
+        queues.withLock { $0.stopped = true }
+        for _ in 0..<workers { available.signal() }
+    }
+
     private func work() {
         while true {
             available.wait()
-            guard let next = queues.withLock({ $0.take() }) else { continue }
-            deliver(next.token, next.job.run())
+            let (next, stopped) = queues.withLock { ($0.take(), $0.stopped) }
+            if let next {
+                deliver(next.token, next.job.run())
+            } else if stopped {
+                return
+            }
         }
     }
 }

@@ -230,7 +230,7 @@ enum ControlCommands {
                        initiator fails include \(s.phase1InitiatorTimeouts) time-out(s)
             Failure reasons: \(failureReasons(s))
             Quick Mode:  completed: \(pad(s.quickModeCompleted))   failed: \(pad(s.quickModeFailed))   refused by the peer: \(pad(s.quickModeRefused))
-            Phase 1 SAs presumed dead (unanswered Quick Mode): \(s.phase1PresumedDead)
+            Phase 1 SAs presumed dead (unanswered Quick Mode): \(s.phase1PresumedDead)   QM1 dropped (too many in progress): \(s.quickModeBusyDropped)
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
             Half-open:   refused: \(pad(s.halfOpenRefused))   evicted (MM2 never answered): \(pad(s.halfOpenEvicted))   MM3 deferred (DH limit): \(pad(s.unauthenticatedComputeDeferred))

@@ -89,6 +89,7 @@ public final class IKEDaemon: @unchecked Sendable {
     }
 
     deinit {
+        computePool?.stop()
         close(wakeRead)
         close(wakeWrite)
         if controlFD >= 0 {

@@ -16,6 +16,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var quickModeFailed = 0
     /// Quick Modes we initiated that the peer refused with a protected notify (part of `quickModeFailed`).
     public var quickModeRefused = 0
+    /// Verified QM1 dropped because the Phase 1 SA already ran the most Quick Modes at once.
+    public var quickModeBusyDropped = 0
     /// Phase 1 SAs deleted because a Quick Mode on them went unanswered with nothing else heard.
     public var phase1PresumedDead = 0
     public var ipsecSAsInstalled = 0

@@ -38,11 +38,20 @@ struct HalfOpenLimiter {
         guard let peer = members.removeValue(forKey: handle) else { return }
         perPeer[peer]?.removeAll { $0 == handle }
         if perPeer[peer]?.isEmpty == true { perPeer[peer] = nil }
-        if head > 1024, head * 2 > order.count {
+        // The arrival order keeps departed entries until they are skipped; without a limit ever being
+        // reached nothing skips them, so the order is compacted once they outnumber the members.
+        while head < order.count, members[order[head]] == nil { head += 1 }
+        if order.count - head > 2 * members.count + 64 {
+            order = order[head...].filter { members[$0] != nil }
+            head = 0
+        } else if head > 1024, head * 2 > order.count {
             order.removeFirst(head)
             head = 0
         }
     }
+
+    /// Entries kept for the arrival order (tests: it stays proportional to the members).
+    var orderCount: Int { order.count - head }
 
     /// The oldest half-open SA (from `peer` when given) that `isEvictable` accepts.
     mutating func oldest(from peer: IPAddress? = nil, where isEvictable: (SAHandle) -> Bool) -> SAHandle? {

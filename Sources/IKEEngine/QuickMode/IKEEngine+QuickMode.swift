@@ -138,6 +138,12 @@ extension IKEEngine {
             log(.warning, .phase2, "Quick Mode \(hex(id)) from \(sa.remote): HASH(1) does not verify")
             return
         }
+        // One Phase 1 SA runs a bounded number of Quick Modes at once: a peer cannot make us hold (and
+        // compute for) any number of them. Past it the QM1 is dropped and the peer retransmits.
+        guard sa.quickModes.values.lazy.filter({ $0.state != .done && $0.state != .failed }).count < Self.maximumQuickModesInFlight else {
+            statistics.quickModeBusyDropped += 1
+            return
+        }
         protection.accept(message)
         sa.protection = protection
         heardFrom(sa)
@@ -398,6 +404,9 @@ extension IKEEngine {
         log(.info, .phase2, "IPsec SA established with \(sa.remote): \(inbound.algorithmDescription) \(negotiated.mode.rawValue), SPIs in \(hex(exchange.ourSPI)) out \(hex(peerSPI)), \(hard) s, \(exchange.selector)")
         pruneQuickModes(sa)
     }
+
+    /// Quick Modes in progress on one Phase 1 SA at most.
+    static let maximumQuickModesInFlight = 32
 
     /// Keeps finished exchanges only as long as a repeated QM2 might still need our QM3.
     func pruneQuickModes(_ sa: Phase1SA) {
