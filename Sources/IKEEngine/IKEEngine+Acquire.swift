@@ -10,7 +10,7 @@ extension IKEEngine {
             log(.warning, .policy, "no ike.config rule covers \(request.localAddress) -> \(request.remoteAddress)")
             return
         }
-        let candidates = phase1.between(local: request.localAddress, remote: request.remoteAddress).filter { $0.state != .dead }
+        let candidates = phase1.between(local: request.localAddress, remote: request.remoteAddress).filter { !$0.isDead }
         if let established = candidates.filter(\.isEstablished).max(by: { ($0.established ?? .zero) < ($1.established ?? .zero) }) {
             startQuickMode(established, request: request)
         } else if let negotiating = candidates.first(where: { $0.role == .initiator }) {

@@ -15,14 +15,21 @@ extension IKEEngine {
         }
     }
 
-    /// A Phase 1 SA's due timers: Main Mode retransmission or give-up, expire_timer, its lifetime,
-    /// the owed RESPONDER-LIFETIME, then its Quick Modes'.
+    /// A Phase 1 SA's due timers: its exchanges' retransmissions (the driver's, for every exchange
+    /// alike), expire_timer, its lifetime, the owed RESPONDER-LIFETIME, then its Quick Modes' expiry.
     private func phase1Due(_ sa: Phase1SA) {
-        guard sa.state != .dead else { return }
-        if retransmitIfDue(&sa.mainMode, on: sa) {
-            if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
-            failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
-            return
+        guard !sa.isDead else { return }
+        for (exchange, due) in sa.driver.due(at: now, settings: settings) {
+            switch due {
+            case .nothing:
+                continue
+            case .resend(let bytes):
+                statistics.retransmissions += 1
+                send(bytes, from: sa.local, to: sa.remote)
+            case .giveUp:
+                retryLimitSpent(exchange, on: sa)
+                guard !sa.isDead else { return }
+            }
         }
         for timer in sa.deadlines.due(at: now) {
             switch timer {
@@ -37,17 +44,26 @@ extension IKEEngine {
                 sendResponderLifetimeIfDue(sa)
             }
         }
-        for exchange in Array(sa.quickModes.values) where exchange.state != .done && exchange.state != .failed {
-            if retransmitIfDue(&exchange.slot, on: sa) {
-                presumePhase1Dead(sa, exchange)
-                guard sa.state != .dead else { return }
-                continue
-            }
+        for exchange in Array(sa.quickModes.values) where !exchange.isFinished {
             for timer in exchange.deadlines.due(at: now) {
                 switch timer {
                 case .expiry: failQuickMode(sa, exchange, "not complete after expire_timer")
                 }
             }
+        }
+    }
+
+    /// An exchange got no answer after retry_limit retransmissions.
+    private func retryLimitSpent(_ exchange: ExchangeKey, on sa: Phase1SA) {
+        switch exchange {
+        case .mainMode:
+            if sa.role == .initiator { statistics.phase1InitiatorTimeouts += 1 }
+            failPhase1(sa, .timeout, "no answer after \(settings.retryLimit) retransmissions")
+        case .quickMode(let id):
+            if let quickMode = sa.quickModes[id], !quickMode.isFinished { presumePhase1Dead(sa, quickMode) }
+        case .informational(let id):
+            sa.driver.forget(exchange)
+            log(.warning, .operational, "informational \(hex(id)) to \(sa.remote) got no answer after \(settings.retryLimit) retransmissions")
         }
     }
 
@@ -67,21 +83,6 @@ extension IKEEngine {
             case .idleCheck:
                 checkIdle(ourSPI)
             }
-        }
-    }
-
-    /// The exchange driver's timer step, the same for every exchange slot (STYLE §3.4): a due request
-    /// goes out again with the ike.config backoff; returns true when retry_limit is spent.
-    private func retransmitIfDue(_ slot: inout ExchangeSlot, on sa: Phase1SA) -> Bool {
-        switch slot.due(at: now, settings: settings) {
-        case .nothing:
-            return false
-        case .resend(let bytes):
-            statistics.retransmissions += 1
-            send(bytes, from: sa.local, to: sa.remote)
-            return false
-        case .giveUp:
-            return true
         }
     }
 }

@@ -19,7 +19,8 @@ extension IKEEngine {
         if header.exchangeType == .identityProtection, header.responderCookie.isZero, header.messageID == 0 {
             let key = HalfOpenKey(initiatorCookie: header.initiatorCookie, peer: datagram.remote)
             if let known = halfOpen[key], let sa = phase1[known] {
-                repeatOrDrop(datagram, slot: sa.mainMode, sa: sa)
+                // A repeat of an MM1 we answered gets MM2 again; a different MM1 with its cookie is dropped.
+                answerRepeat(datagram, on: .mainMode, of: sa)
                 return
             }
             if let refusal = refused[key] {
@@ -36,7 +37,7 @@ extension IKEEngine {
             return
         }
         // Messages must come from the peer this SA talks to (no NAT-T yet, so the address is fixed).
-        guard sa.remote == datagram.remote, sa.state != .dead else {
+        guard sa.remote == datagram.remote, !sa.isDead else {
             statistics.unexpectedDropped += 1
             return
         }
@@ -45,28 +46,42 @@ extension IKEEngine {
             sa.responderCookie = header.responderCookie
             phase1.learnedResponderCookie(sa)
         }
+        let exchange: ExchangeKey
         switch header.exchangeType {
-        case .identityProtection where header.messageID == 0:
+        case .identityProtection where header.messageID == 0: exchange = .mainMode
+        case .quickMode: exchange = .quickMode(header.messageID)
+        case .informational: exchange = .informational(header.messageID)
+        default:
+            statistics.unexpectedDropped += 1
+            log(.info, .operational, "ignored \(header.exchangeType) from \(datagram.remote): not supported (Main Mode only, as Solaris)")
+            return
+        }
+        // The driver answers repeats from its cache and drops duplicates before any exchange sees them.
+        guard case .new = sa.driver.classify(datagram.bytes, on: exchange) else {
+            answerRepeat(datagram, on: exchange, of: sa)
+            return
+        }
+        switch exchange {
+        case .mainMode:
             mainMode(message, datagram, sa)
         case .quickMode:
             quickMode(message, datagram, sa)
         case .informational:
             informational(message, datagram, sa)
-        default:
-            statistics.unexpectedDropped += 1
-            log(.info, .operational, "ignored \(header.exchangeType) from \(datagram.remote): not supported (Main Mode only, as Solaris)")
         }
     }
 
-    /// A repeated request gets the cached answer; anything else on a busy slot is dropped.
-    func repeatOrDrop(_ datagram: Datagram, slot: ExchangeSlot, sa: Phase1SA) {
-        if slot.isRepeat(datagram.bytes), let answer = slot.lastAnswer {
+    /// A repeated request gets the cached answer; a repeat with none (yet) is dropped.
+    func answerRepeat(_ datagram: Datagram, on exchange: ExchangeKey, of sa: Phase1SA) {
+        switch sa.driver.classify(datagram.bytes, on: exchange) {
+        case .repeated(let answer):
             send(answer, from: sa.local, to: sa.remote)
             statistics.retransmissions += 1
-        } else {
+        case .duplicate, .new:
             statistics.unexpectedDropped += 1
         }
     }
+
 
     /// Sends an unprotected notify (before Phase 1 completes, RFC 2408 §5: errors go in the clear).
     @discardableResult
@@ -95,11 +110,11 @@ extension IKEEngine {
         unauthenticatedComputations.remove(token)
         // The handle finds the SA whatever happened to its cookies; a result for an SA that is gone
         // is dropped.
-        guard let sa = phase1[continuation.handle], sa.state != .dead else { return }
+        guard let sa = phase1[continuation.handle], !sa.isDead else { return }
         switch continuation {
-        case .phase1Key, .phase1Secret:
+        case .mainMode:
             mainModeComputed(sa, result)
-        case .quickModeKey(_, let id), .quickModeSecret(_, let id):
+        case .quickMode(_, let id):
             guard let exchange = sa.quickModes[id] else { return }
             quickModeComputed(sa, exchange, result)
         }

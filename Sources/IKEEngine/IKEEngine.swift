@@ -49,14 +49,12 @@ public final class IKEEngine {
 
     /// What a compute result continues: the SA by its handle (and the exchange by message ID).
     enum ComputeContinuation {
-        case phase1Key(SAHandle)
-        case phase1Secret(SAHandle)
-        case quickModeKey(SAHandle, UInt32)
-        case quickModeSecret(SAHandle, UInt32)
+        case mainMode(SAHandle)
+        case quickMode(SAHandle, UInt32)
 
         var handle: SAHandle {
             switch self {
-            case .phase1Key(let handle), .phase1Secret(let handle), .quickModeKey(let handle, _), .quickModeSecret(let handle, _): handle
+            case .mainMode(let handle), .quickMode(let handle, _): handle
             }
         }
     }
@@ -115,7 +113,7 @@ public final class IKEEngine {
 
     /// The Phase 1 SAs, for `ikeadm dump p1`.
     public var phase1Summaries: [Phase1Summary] {
-        phase1.values.filter { $0.state != .dead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map(Phase1Summary.init)
+        phase1.values.filter { !$0.isDead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map(Phase1Summary.init)
     }
 
     /// The IPsec SAs, for `ikeadm dump sa`.
@@ -149,18 +147,6 @@ public final class IKEEngine {
         return Cookie(bytes)
     }
 
-    /// A random message ID not yet used on this SA.
-    func makeMessageID(for sa: Phase1SA) -> UInt32 {
-        while true {
-            let bytes = random.bytes(4)
-            let id = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            if id != 0, !sa.messageIDs.contains(id) {
-                sa.messageIDs.insert(id)
-                return id
-            }
-        }
-    }
-
     /// An SPI for an inbound SA from the peer of `sa`: the kernel's when there is a kernel oracle, else
     /// a random one not in use, above the reserved range 1–255 (RFC 4303 §2.1).
     func makeSPI(_ protocolID: SecurityProtocol, for sa: Phase1SA) -> UInt32? {
@@ -184,10 +170,9 @@ public final class IKEEngine {
     }
 
     /// A new Phase 1 SA under a fresh handle (not registered yet).
-    func makePhase1SA(role: Phase1SA.Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint, rule: IKERule,
-                      state: Phase1SA.State) -> Phase1SA {
-        let sa = Phase1SA(handle: phase1.makeHandle(), dirty: dirty, role: role, initiatorCookie: initiatorCookie, responderCookie: responderCookie,
-                          local: local, remote: remote, rule: rule, state: state, now: now)
+    func makePhase1SA(role: Phase1SA.Role, cookies: CookiePair, local: Endpoint, remote: Endpoint, rule: IKERule, mainMode: Phase1SA.MainMode) -> Phase1SA {
+        let sa = Phase1SA(handle: phase1.makeHandle(), dirty: dirty, role: role, initiatorCookie: cookies.initiator, responderCookie: cookies.responder,
+                          local: local, remote: remote, rule: rule, mainMode: mainMode, now: now)
         sa.deadlines[.negotiationExpiry] = now.adding(seconds: settings.expireTimer)
         return sa
     }

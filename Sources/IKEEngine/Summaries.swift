@@ -25,24 +25,17 @@ public struct Phase1Summary: Sendable, Equatable {
         initiatorCookie = sa.initiatorCookie.value
         responderCookie = sa.responderCookie.value
         role = sa.role.rawValue
-        switch sa.state {
-        case .initiatorSentSA, .responderSentSA: state = "SENT FIRST MSG (SA)"
-        case .initiatorSentKE, .responderSentKE, .initiatorComputing, .responderComputing: state = "SENT SECOND MSG (KE)"
-        case .initiatorSentAuth: state = "SENT FINAL MSG"
-        case .established: state = "ACTIVE"
-        case .dead: state = "DELETED"
-        }
+        state = sa.stateName
         local = sa.local
         remote = sa.remote
         rule = sa.rule.label
         if let negotiated = sa.negotiated {
-            let cipher = negotiated.encryption == .aesCBC || negotiated.encryption == .blowfishCBC
-                ? "\(negotiated.encryption)-\(negotiated.keyLength * 8)" : negotiated.encryption.description
-            transform = "\(cipher)/\(negotiated.hash)/\(negotiated.group), \(negotiated.authenticationMethod)"
+            transform = "\(negotiated.cipherName)/\(negotiated.hash)/\(negotiated.group), \(negotiated.authenticationMethod)"
             lifetimeSeconds = negotiated.lifetimeSeconds
         }
         counters = sa.counters
-        if let schedule = sa.keys, let negotiated = sa.negotiated {
+        if let keying = sa.keying {
+            let schedule = keying.schedule, negotiated = keying.negotiated
             keys = Phase1KeyMaterial(algorithm: negotiated.encryption, skeyid: schedule.skeyid, skeyidD: schedule.skeyidD, skeyidA: schedule.skeyidA,
                                      skeyidE: schedule.skeyidE, encryptionKey: schedule.encryptionKey, presharedKey: sa.presharedKey)
         }

@@ -25,7 +25,7 @@ struct EndpointTests {
         #expect(network.nodes[0].engine.statistics.phase1TotalInitiator == 1, "no new Main Mode")
         // The same SA from the old endpoint (port 500) is not accepted any more.
         let unexpected = network.nodes[0].engine.statistics.unexpectedDropped
-        let stale = Datagram(bytes: try #require(a.mainMode.lastReceived), local: Endpoint(address: network.nodes[0].address, port: 500),
+        let stale = Datagram(bytes: try #require(a.driver[.mainMode]?.lastReceived), local: Endpoint(address: network.nodes[0].address, port: 500),
                              remote: Endpoint(address: network.nodes[1].address, port: 500))
         _ = network.nodes[0].engine.handle(.datagram(stale), at: network.now)
         #expect(network.nodes[0].engine.statistics.unexpectedDropped == unexpected + 1)

@@ -1,3 +1,4 @@
+import ISAKMP
 import IKEConfig
 @testable import IKEEngine
 import IKETestSupport
@@ -31,7 +32,13 @@ struct RestartedPeerTests {
         let settings = try Scenario.settings()
         let network = Scenario.established(settings)
         let sa = try #require(network.nodes[0].engine.phase1.values.first)
-        let exchange = QuickModeExchange(on: sa, messageID: 99, role: .initiator, state: .initiatorSentProposal, now: network.now, expireTimer: 30, selector: TrafficSelector(local: AddressRange(IPAddress("10.0.0.1")!), remote: AddressRange(IPAddress("10.0.0.2")!)), mode: .transport, ourSPI: 1234, request: nil)
+        let engine = network.nodes[0].engine
+        let selector = TrafficSelector(local: AddressRange(IPAddress("10.0.0.1")!), remote: AddressRange(IPAddress("10.0.0.2")!))
+        let context = QuickModeContext(messageID: 99, keying: try #require(sa.establishedKeying), settings: engine.settings, random: engine.random)
+        let offer = SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .esp, spi: UInt32(1234).bigEndianBytes, transforms: [])])
+        let (machine, _) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: nil), context)
+        let exchange = QuickModeExchange(on: sa, messageID: 99, machine: .initiator(machine), now: network.now, expireTimer: 30, selector: selector,
+                                         ourSPI: 1234, request: nil)
         sa.heard(at: network.now.adding(seconds: 1))
         network.nodes[0].engine.presumePhase1Dead(sa, exchange)
         #expect(network.nodes[0].engine.statistics.phase1PresumedDead == 0)

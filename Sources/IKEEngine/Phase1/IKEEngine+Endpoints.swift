@@ -7,7 +7,7 @@ extension IKEEngine {
     /// Moves `sa` to `local` and `remote`. Callers decide when a move is allowed (NAT-T: after an
     /// authenticated message from the new endpoint); nothing here looks at peer input.
     func moveEndpoints(_ sa: Phase1SA, local: Endpoint, remote: Endpoint) {
-        guard sa.local != local || sa.remote != remote, sa.state != .dead else { return }
+        guard sa.local != local || sa.remote != remote, !sa.isDead else { return }
         let oldPair = Phase1Table.AddressPair(local: sa.local.address, remote: sa.remote.address)
         let oldHalfOpen = HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)
         log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) moves from \(sa.local) <-> \(sa.remote) to \(local) <-> \(remote)")

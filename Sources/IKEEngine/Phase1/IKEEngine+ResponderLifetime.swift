@@ -12,7 +12,7 @@ extension IKEEngine {
 
     /// Sends the notify if it is still owed.
     func sendResponderLifetimeIfDue(_ sa: Phase1SA) {
-        guard sa.deadlines[.responderLifetime] != nil, sa.isEstablished, let negotiated = sa.negotiated else { return }
+        guard sa.deadlines[.responderLifetime] != nil, let negotiated = sa.establishedKeying?.negotiated else { return }
         sa.deadlines[.responderLifetime] = nil
         var writer = ByteWriter()
         DataAttribute.basic(Phase1AttributeType.lifeType.rawValue, LifeType.seconds.rawValue).encode(into: &writer)

@@ -11,6 +11,14 @@ struct NegotiatedPhase1: Equatable, Sendable {
     var group: DHGroup
     var authenticationMethod: AuthenticationMethod
     var lifetimeSeconds: UInt32
+
+    /// The cipher with its key length: `AES-CBC-128`.
+    var cipherName: String {
+        encryption == .aesCBC || encryption == .blowfishCBC ? "\(encryption)-\(keyLength * 8)" : encryption.description
+    }
+
+    /// `AES-CBC-128/SHA/MODP-2048, 3600 s`, for logs.
+    var summary: String { "\(cipherName)/\(hash)/\(group), \(lifetimeSeconds) s" }
 }
 
 /// Builds Phase 1 SA payloads from ike.config transforms and picks one from a peer's offer.

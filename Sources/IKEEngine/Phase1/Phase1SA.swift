@@ -7,32 +7,65 @@ import ISAKMP
 final class Phase1SA {
     enum Role: String { case initiator, responder }
 
-    /// Where Main Mode stands. The comment says what has been sent and received.
-    enum State: Equatable {
-        /// Initiator: MM1 (SA) sent; our DH key may still be computing.
-        case initiatorSentSA
-        /// Initiator: MM3 (KE, Ni) sent.
-        case initiatorSentKE
-        /// Initiator: MM4 received, g^xy computing.
-        case initiatorComputing
-        /// Initiator: MM5 (IDii, HASH_I) sent.
-        case initiatorSentAuth
-        /// Responder: MM2 (SA) sent; no DH key yet (it is made when MM3 arrives).
-        case responderSentSA
-        /// Responder: MM3 received, our DH key and g^xy computing.
-        case responderComputing
-        /// Responder: MM4 (KE, Nr) sent, waiting for MM5.
-        case responderSentKE
-        /// Both: authenticated; Quick Mode and Informational can run.
-        case established
+    /// Where the SA stands.
+    enum State {
+        /// Main Mode is running; its machine says what has been sent and received.
+        case negotiating(MainMode)
+        /// Authenticated: Quick Mode and Informational run under these keys.
+        case established(Phase1Keying)
         /// Deleted or failed; kept only until the engine drops it.
         case dead
+    }
+
+    /// Main Mode in our role (STYLE §3.1: role-specific steps chosen at creation).
+    enum MainMode {
+        case initiator(MainModeInitiator)
+        case responder(MainModeResponder)
+
+        /// What a step takes: a message of the exchange, or a Diffie-Hellman result.
+        enum Input {
+            case message(ISAKMPMessage)
+            case computed(ComputeResult)
+        }
+
+        /// Runs one step of the machine in our role.
+        mutating func step(_ input: Input, _ context: MainModeContext) -> [MainModeAction] {
+            switch (self, input) {
+            case (.initiator(var machine), .message(let message)):
+                defer { self = .initiator(machine) }
+                return machine.received(message, context)
+            case (.initiator(var machine), .computed(let result)):
+                defer { self = .initiator(machine) }
+                return machine.computed(result, context)
+            case (.responder(var machine), .message(let message)):
+                defer { self = .responder(machine) }
+                return machine.received(message, context)
+            case (.responder(var machine), .computed(let result)):
+                defer { self = .responder(machine) }
+                return machine.computed(result, context)
+            }
+        }
+
+        var keying: Phase1Keying? {
+            switch self {
+            case .initiator(let machine): machine.keying
+            case .responder(let machine): machine.keying
+            }
+        }
+
+        var negotiated: NegotiatedPhase1? {
+            switch self {
+            case .initiator(let machine): machine.negotiated
+            case .responder(let machine): machine.negotiated
+            }
+        }
     }
 
     /// The SA's stable name in the engine's tables (cookies change, this does not).
     let handle: SAHandle
     let role: Role
     let initiatorCookie: Cookie
+    /// Zero until the responder's first answer (initiator); learned only by `IKEEngine.receive`.
     var responderCookie: Cookie
     /// Our end and the peer's: changed only by `IKEEngine.moveEndpoints` (NAT-T port floating, a
     /// peer's new NAT mapping), which keeps the engine's indexes right.
@@ -48,6 +81,10 @@ final class Phase1SA {
     var deadlines = Deadlines<Phase1Timer>() {
         didSet { dirty.mark(.phase1(handle)) }
     }
+    /// Every exchange's retransmission, cached answers and message IDs.
+    var driver = ExchangeDriver() {
+        didSet { dirty.mark(.phase1(handle)) }
+    }
     /// When the ISAKMP SA's lifetime ends.
     var expires: EngineInstant? { deadlines[.lifetime] }
     /// Where the engine hears that a deadline of this SA changed.
@@ -60,46 +97,21 @@ final class Phase1SA {
     /// A protected message from the peer verified: it is alive, and it has processed MM6.
     func heard(at now: EngineInstant) { lastHeard = now }
 
-    var negotiated: NegotiatedPhase1?
     var counters = Phase1Counters()
-    /// The initiator's SA payload body (SAi_b), hashed into HASH_I and HASH_R.
-    var initiatorSABody: [UInt8] = []
-    var ourKey: DHPrivateKey?
-    var peerPublicValue: [UInt8] = []
-    var initiatorNonce: [UInt8] = []
-    var responderNonce: [UInt8] = []
-    var keys: Phase1KeySchedule?
-    var protection: MessageProtection?
-    /// Initiator: MM2 arrived while our DH key was still being computed.
-    var waitingForKey = false
-    /// The group of the DH key being computed (a responder may pick another group than our first).
-    var keyGroupRequested: DHGroup?
-    /// The authentication method's side of this SA, chosen with the proposal (Phase1Authenticator).
-    var authenticator: (any Phase1Authenticator)?
-    /// The pre-shared key, for keymat-privileged views.
-    var presharedKey: SecretBytes? { authenticator?.presharedKey }
-    /// Responder: the peer offered a longer lifetime than ours; we tell it once Phase 1 is up.
-    var shortenedLifetime = false
-
 
     /// The vendor IDs the peer sent in Main Mode (at most 32 kept), for `ikeadm dump p1`.
     var peerVendorIDs: [[UInt8]] = []
     /// The peer's MM5 or MM6 carried INITIAL-CONTACT (acted on once established).
     var peerSentInitialContact = false
 
-    var mainMode = ExchangeSlot() {
-        didSet { dirty.mark(.phase1(handle)) }
-    }
     var quickModes: [UInt32: QuickModeExchange] = [:] {
         didSet { dirty.mark(.phase1(handle)) }
     }
-    /// Message IDs used on this SA (RFC 2408 §3.1: unique per SA).
-    var messageIDs: Set<UInt32> = []
     /// Acquires waiting for this SA to be established.
     var waiting: [AcquireRequest] = []
 
     init(handle: SAHandle, dirty: DirtyDeadlines, role: Role, initiatorCookie: Cookie, responderCookie: Cookie, local: Endpoint, remote: Endpoint,
-         rule: IKERule, state: State, now: EngineInstant) {
+         rule: IKERule, mainMode: MainMode, now: EngineInstant) {
         self.handle = handle
         self.dirty = dirty
         self.role = role
@@ -108,7 +120,7 @@ final class Phase1SA {
         self.local = local
         self.remote = remote
         self.rule = rule
-        self.state = state
+        self.state = .negotiating(mainMode)
         self.created = now
     }
 
@@ -120,22 +132,53 @@ final class Phase1SA {
         self.remote = remote
     }
 
+    /// The keys: once established, or from Main Mode's keyed states (a notify under them may arrive).
+    var keying: Phase1Keying? {
+        switch state {
+        case .negotiating(let mainMode): mainMode.keying
+        case .established(let keying): keying
+        case .dead: nil
+        }
+    }
+
+    /// What was agreed, once the responder chose.
+    var negotiated: NegotiatedPhase1? {
+        switch state {
+        case .negotiating(let mainMode): mainMode.negotiated
+        case .established(let keying): keying.negotiated
+        case .dead: nil
+        }
+    }
+
+    /// The keys of an established SA (nil before and after).
+    var establishedKeying: Phase1Keying? {
+        switch state {
+        case .established(let keying): keying
+        case .negotiating, .dead: nil
+        }
+    }
+
+    var isEstablished: Bool { establishedKeying != nil }
+
+    var isDead: Bool {
+        switch state {
+        case .dead: true
+        case .negotiating, .established: false
+        }
+    }
+
+    /// The pre-shared key, for keymat-privileged views.
+    var presharedKey: SecretBytes? { keying?.authenticator.presharedKey }
+
     /// The earliest deadline of the SA and its exchanges (nil when dead: nothing is due any more).
     var earliestDeadline: EngineInstant? {
-        guard state != .dead else { return nil }
-        var earliest = [mainMode.deadline, deadlines.earliest].compactMap { $0 }.min()
+        guard !isDead else { return nil }
+        var earliest = [driver.earliestDeadline, deadlines.earliest].compactMap { $0 }.min()
         for exchange in quickModes.values {
-            if let instant = [exchange.slot.deadline, exchange.deadlines.earliest].compactMap({ $0 }).min(), earliest.map({ instant < $0 }) ?? true {
-                earliest = instant
-            }
+            if let instant = exchange.deadlines.earliest, earliest.map({ instant < $0 }) ?? true { earliest = instant }
         }
         return earliest
     }
-    var isEstablished: Bool { state == .established }
-
-    /// Our public value and the peer's, in initiator/responder order.
-    var initiatorPublic: [UInt8] { role == .initiator ? ourKey?.publicValue ?? [] : peerPublicValue }
-    var responderPublic: [UInt8] { role == .responder ? ourKey?.publicValue ?? [] : peerPublicValue }
 
     func header(_ exchange: ExchangeType, messageID: UInt32 = 0, flags: HeaderFlags = []) -> ISAKMPHeader {
         ISAKMPHeader(initiatorCookie: initiatorCookie, responderCookie: responderCookie, exchangeType: exchange, flags: flags, messageID: messageID)

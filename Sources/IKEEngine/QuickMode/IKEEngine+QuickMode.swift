@@ -3,15 +3,13 @@ import IKEConfig
 import IPsecTypes
 import ISAKMP
 
-/// Quick Mode (RFC 2409 §5.5), both roles, with optional PFS:
-///
-///     HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]  -->
-///                               <--  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]
-///     HDR*, HASH(3)                                -->
+/// The engine's side of Quick Mode: policy decides what to propose and what to accept; the machines
+/// (QuickModeInitiator, QuickModeResponder) run the messages; the driver sends.
 extension IKEEngine {
     // MARK: Initiator
 
     func startQuickMode(_ sa: Phase1SA, request: AcquireRequest) {
+        guard let keying = sa.establishedKeying else { return }
         guard let entry = settings.policy(for: request.selector, initiating: true) else {
             statistics.quickModeFailed += 1
             log(.warning, .policy, "no IPsec policy protects \(request.selector); nothing to negotiate")
@@ -35,134 +33,133 @@ extension IKEEngine {
             statistics.quickModeFailed += 1
             return
         }
-        let exchange = QuickModeExchange(on: sa, messageID: makeMessageID(for: sa), role: .initiator, state: .initiatorSentProposal, now: now,
-                                         expireTimer: settings.expireTimer,
-                                         selector: selector, mode: mode, ourSPI: ourSPI, request: request)
-        exchange.pfsGroup = pfs
-        exchange.offer = Phase2Proposal.offer(
+        let offer = Phase2Proposal.offer(
             for: entry.actions,
             terms: .init(mode: mode, pfsGroup: pfs, lifetimeSeconds: phase2.lifetimeSeconds ?? 3600, lifetimeKilobytes: phase2.lifetimeKilobytes ?? 0),
-            spi: exchange.ourSPI)
-        sa.quickModes[exchange.messageID] = exchange
-        if let pfs {
-            exchange.state = .initiatorComputingKey
-            compute(.generateKey(pfs), then: .quickModeKey(sa.handle, exchange.messageID))
-        } else {
-            sendQuickMode1(sa, exchange)
-        }
-    }
-
-    private func sendQuickMode1(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
-        guard let offer = exchange.offer, let keys = sa.keys, var protection = sa.protection else { return }
-        exchange.initiatorNonce = random.bytes(settings.phase2NonceLength)
-        var payloads = [Payload(.securityAssociation(offer)), Payload(.nonce(exchange.initiatorNonce))]
-        if let key = exchange.ourKey { payloads.append(Payload(.keyExchange(key.publicValue))) }
-        exchange.identities = [
-            TrafficIdentity.payload(exchange.selector.local, upperProtocol: exchange.selector.upperProtocol, port: exchange.selector.localPort),
-            TrafficIdentity.payload(exchange.selector.remote, upperProtocol: exchange.selector.upperProtocol, port: exchange.selector.remotePort),
-        ]
-        payloads += exchange.identities
-        let hash = Phase2Keying(keys).hash1(messageID: exchange.messageID, rest: PayloadChain.encode(payloads))
-        let bytes = protection.seal(sa.header(.quickMode, messageID: exchange.messageID), [Payload(.hash(hash))] + payloads)
-        sa.protection = protection
-        exchange.state = .initiatorSentProposal
-        exchange.slot.sent(bytes, at: now, settings: settings)
-        send(bytes, from: sa.local, to: sa.remote)
-        log(.info, .phase2, "Quick Mode \(hex(exchange.messageID)) to \(sa.remote) for \(exchange.selector) (\(exchange.mode.rawValue)\(exchange.pfsGroup.map { ", PFS \($0)" } ?? ""))")
+            spi: ourSPI)
+        let messageID = sa.driver.makeMessageID(random)
+        let context = quickModeContext(messageID, keying)
+        let (machine, actions) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: pfs), context)
+        let exchange = QuickModeExchange(on: sa, messageID: messageID, machine: .initiator(machine), now: now, expireTimer: settings.expireTimer,
+                                         selector: selector, ourSPI: ourSPI, request: request)
+        sa.quickModes[messageID] = exchange
+        perform(actions, on: sa, exchange, keying: keying, received: nil)
     }
 
     // MARK: Receiving
 
     func quickMode(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
-        guard sa.isEstablished, var protection = sa.protection, let keys = sa.keys else {
+        guard let keying = sa.establishedKeying else {
             statistics.unexpectedDropped += 1
             return
         }
         let id = message.header.messageID
-        if let exchange = sa.quickModes[id], exchange.slot.isRepeat(datagram.bytes) {
-            repeatOrDrop(datagram, slot: exchange.slot, sa: sa)
-            return
-        }
         let payloads: [Payload]
         do {
-            payloads = try protection.open(message)
+            payloads = try keying.open(message)
         } catch {
-            statistics.authenticationDropped += 1
-            sa.counters.receiveDecryptErrors += 1
+            count(.decryption, on: sa)
             return
         }
         guard case .hash(let hash)? = payloads.first?.content else {
-            statistics.authenticationDropped += 1
-            sa.counters.receiveHashErrors += 1
+            count(.hash, on: sa)
             return
         }
-        let rest = PayloadChain.encode(Array(payloads.dropFirst()))
-        let keying = Phase2Keying(keys)
+        let received = (message, datagram)
         if let exchange = sa.quickModes[id] {
-            switch (exchange.role, exchange.state) {
-            case (.initiator, .initiatorSentProposal):
-                guard constantTimeEquals(hash, keying.hash2(messageID: id, initiatorNonce: exchange.initiatorNonce, rest: rest)) else {
-                    statistics.authenticationDropped += 1
-                    sa.counters.receiveHashErrors += 1
-                    return
-                }
-                protection.accept(message)
-                sa.protection = protection
-                heardFrom(sa)
-                exchange.slot.answered()
-                exchange.awaitingConnected = message.header.flags.contains(.commit)
-                initiatorReceivedQuickMode2(sa, exchange, payloads, datagram)
-            case (.responder, .responderSentProposal):
-                guard constantTimeEquals(hash, keying.hash3(messageID: id, initiatorNonce: exchange.initiatorNonce, responderNonce: exchange.responderNonce)) else {
-                    statistics.authenticationDropped += 1
-                    sa.counters.receiveHashErrors += 1
-                    return
-                }
-                protection.accept(message)
-                sa.protection = protection
-                heardFrom(sa)
-                exchange.slot.answered()
-                exchange.slot.received(datagram.bytes, answer: nil)
-                installSAs(sa, exchange)
-                if exchange.commitRequested { sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .esp, type: .connected, spi: exchange.ourSPI.bigEndianBytes)))]) }
-            default:
-                statistics.unexpectedDropped += 1
-                sa.counters.receiveOtherErrors += 1
-            }
+            perform(exchange.step(.message(message, payloads, hash: hash), quickModeContext(id, keying)), on: sa, exchange, keying: keying, received: received)
             return
         }
         // A new exchange: it must verify as a QM1 before any state is made for it.
-        guard constantTimeEquals(hash, keying.hash1(messageID: id, rest: rest)) else {
-            statistics.authenticationDropped += 1
-            sa.counters.receiveHashErrors += 1
+        guard constantTimeEquals(hash, keying.phase2.hash1(messageID: id, rest: PayloadChain.encode(Array(payloads.dropFirst())))) else {
+            count(.hash, on: sa)
             log(.warning, .phase2, "Quick Mode \(hex(id)) from \(sa.remote): HASH(1) does not verify")
             return
         }
         // One Phase 1 SA runs a bounded number of Quick Modes at once: a peer cannot make us hold (and
         // compute for) any number of them. Past it the QM1 is dropped and the peer retransmits.
-        guard sa.quickModes.values.lazy.filter({ $0.state != .done && $0.state != .failed }).count < Self.maximumQuickModesInFlight else {
+        guard sa.quickModes.values.lazy.filter({ !$0.isFinished }).count < Self.maximumQuickModesInFlight else {
             statistics.quickModeBusyDropped += 1
             return
         }
-        protection.accept(message)
-        sa.protection = protection
+        keying.accept(message)
         heardFrom(sa)
-        sa.messageIDs.insert(id)
-        responderReceivedQuickMode1(sa, message, payloads, datagram)
+        sa.driver.peerUsed(id)
+        guard let (chosen, selector, ourSPI) = acceptQuickMode1(sa, message, payloads) else { return }
+        let context = quickModeContext(id, keying)
+        let (machine, actions) = QuickModeResponder.start(chosen, context)
+        let exchange = QuickModeExchange(on: sa, messageID: id, machine: .responder(machine), now: now, expireTimer: settings.expireTimer,
+                                         selector: selector, ourSPI: ourSPI, request: nil)
+        sa.quickModes[id] = exchange
+        sa.driver.accepted(datagram.bytes, on: .quickMode(id))
+        perform(actions, on: sa, exchange, keying: keying, received: nil)
     }
 
-    private func responderReceivedQuickMode1(_ sa: Phase1SA, _ message: ISAKMPMessage, _ payloads: [Payload], _ datagram: Datagram) {
+    /// A PFS result for one of the SA's Quick Modes.
+    func quickModeComputed(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ result: ComputeResult) {
+        guard let keying = sa.establishedKeying else { return }
+        perform(exchange.step(.computed(result), quickModeContext(exchange.messageID, keying)), on: sa, exchange, keying: keying, received: nil)
+    }
+
+    /// The responder's CONNECTED arrived for a committed exchange.
+    func completeInitiator(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
+        guard let keying = sa.establishedKeying else { return }
+        perform(exchange.step(.connected, quickModeContext(exchange.messageID, keying)), on: sa, exchange, keying: keying, received: nil)
+    }
+
+    /// Carries out a step's actions in order; `received` is the message the step took, if any.
+    private func perform(_ actions: [QuickModeAction], on sa: Phase1SA, _ exchange: QuickModeExchange, keying: Phase1Keying,
+                         received: (message: ISAKMPMessage, datagram: Datagram)?) {
+        let key = ExchangeKey.quickMode(exchange.messageID)
+        for action in actions {
+            guard !sa.isDead else { return }
+            switch action {
+            case .verified:
+                guard let received else { continue }
+                heardFrom(sa)
+                sa.driver.accepted(received.datagram.bytes, on: key)
+            case .send(let bytes, let delivery):
+                sa.driver.sent(bytes, delivery, on: key, at: now, settings: settings)
+                send(bytes, from: sa.local, to: sa.remote)
+            case .compute(let job):
+                compute(job, then: .quickMode(sa.handle, exchange.messageID))
+            case .install(let result):
+                sa.driver.stop(key)
+                installSAs(sa, exchange, result)
+            case .notifyConnected:
+                sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .esp, type: .connected, spi: exchange.ourSPI.bigEndianBytes)))])
+            case .failed(let reason, let notify, let spi):
+                if let notify { sendNotify(sa, notify, protocolID: .esp, spi: spi) }
+                quickModeEnded(sa, exchange, reason)
+            case .dropped(let reason):
+                count(reason, on: sa)
+                if reason == .unexpected { sa.counters.receiveOtherErrors += 1 }
+            case .note(let text):
+                log(.info, .phase2, "\(text) with \(sa.remote)")
+            }
+        }
+    }
+
+    private func quickModeContext(_ messageID: UInt32, _ keying: Phase1Keying) -> QuickModeContext {
+        QuickModeContext(messageID: messageID, keying: keying, settings: settings, random: random)
+    }
+
+    // MARK: Responder policy
+
+    /// What we accept of a verified QM1 under our policy and the kernel's, or nil after refusing it:
+    /// the chosen proposal, the traffic from our side's view, and our inbound SPI.
+    private func acceptQuickMode1(_ sa: Phase1SA, _ message: ISAKMPMessage, _ payloads: [Payload]) -> (QuickModeResponder.Chosen, TrafficSelector, UInt32)? {
         let id = message.header.messageID
         guard case .securityAssociation(let offer)? = payloads.first(where: { $0.type == .securityAssociation })?.content,
               case .nonce(let nonce)? = payloads.first(where: { $0.type == .nonce })?.content
         else {
             refuseQuickMode(sa, .payloadMalformed, "Quick Mode \(hex(id)) without SA or nonce")
-            return
+            return nil
         }
         if let wrong = offer.proposals.first(where: { $0.protocolID == .isakmp }) {
             // Quick Mode negotiates IPsec SAs: an ISAKMP proposal here is a contradiction (RFC 2409 §5.5).
             refuseQuickMode(sa, .badProposalSyntax, "Quick Mode \(hex(id)) from \(sa.remote): proposal #\(wrong.number) is for PROTO_ISAKMP")
-            return
+            return nil
         }
         let identities = payloads.filter { $0.type == .identification }
         var selector = TrafficSelector(local: AddressRange(sa.local.address), remote: AddressRange(sa.remote.address))
@@ -172,17 +169,17 @@ extension IKEEngine {
                   initiatorSide.upperProtocol == responderSide.upperProtocol
             else {
                 refuseQuickMode(sa, .invalidIDInformation, "Quick Mode \(hex(id)): client identities are not addresses")
-                return
+                return nil
             }
             selector = TrafficSelector(local: responderSide.range, remote: initiatorSide.range, upperProtocol: idci.protocolID, localPort: responderSide.port, remotePort: initiatorSide.port)
         } else if !identities.isEmpty {
             refuseQuickMode(sa, .invalidIDInformation, "Quick Mode \(hex(id)) with \(identities.count) identities")
-            return
+            return nil
         }
         // The "inverse acquire": the policy that covers what the peer proposes decides what we accept.
         guard let entry = settings.policy(for: selector, initiating: false) else {
             refuseQuickMode(sa, .invalidIDInformation, "no IPsec policy covers \(selector) proposed by \(sa.remote)")
-            return
+            return nil
         }
         // And the kernel's inbound policy must ask for this traffic to arrive protected, as negotiated.
         var kernelProtocols: [SecurityProtocol]?, kernelMode: IPsecMode?
@@ -190,7 +187,7 @@ extension IKEEngine {
         case .notKept: break
         case .unprotected:
             refuseQuickMode(sa, .invalidIDInformation, "no kernel IPsec policy protects \(selector) proposed by \(sa.remote)")
-            return
+            return nil
         case .protected(let protocols, let mode):
             kernelProtocols = protocols
             kernelMode = mode
@@ -217,22 +214,16 @@ extension IKEEngine {
         }
         guard var (proposal, transform, negotiated) = choice, let peerSPI = proposal.spi.spiValue else {
             refuseQuickMode(sa, .noProposalChosen, "no acceptable proposal in Quick Mode \(hex(id)) from \(sa.remote) for \(selector)")
-            return
+            return nil
         }
         guard let ourSPI = makeSPI(proposal.protocolID, for: sa) else {
             refuseQuickMode(sa, .noProposalChosen, "Quick Mode \(hex(id)) from \(sa.remote): no SPI")
-            return
+            return nil
         }
-        let exchange = QuickModeExchange(on: sa, messageID: id, role: .responder, state: .responderComputing, now: now, expireTimer: settings.expireTimer,
-                                         selector: selector, mode: negotiated.mode, ourSPI: ourSPI, request: nil)
-        exchange.peerSPI = peerSPI
-        exchange.initiatorNonce = nonce
-        exchange.identities = identities
-        exchange.commitRequested = message.header.flags.contains(.commit)
-        exchange.slot.received(datagram.bytes, answer: nil)
         // The shorter lifetime applies; a peer proposing a longer one is told (RFC 2407 §4.6.3.1).
         let ourSeconds = phase2.lifetimeSeconds ?? 3600, ourKilobytes = phase2.lifetimeKilobytes ?? 0
         var shortened: [DataAttribute] = []
+        var responderLifetime: Payload?
         if negotiated.lifetimeSeconds == 0 || negotiated.lifetimeSeconds > ourSeconds {
             negotiated.lifetimeSeconds = ourSeconds
             shortened += [.basic(IPsecAttributeType.saLifeType.rawValue, LifeType.seconds.rawValue), .integer(IPsecAttributeType.saLifeDuration.rawValue, ourSeconds)]
@@ -244,131 +235,25 @@ extension IKEEngine {
         if !shortened.isEmpty {
             var writer = ByteWriter()
             for attribute in shortened { attribute.encode(into: &writer) }
-            exchange.responderLifetimeNotify = Payload(.notification(NotificationPayload(protocolID: proposal.protocolID, type: .responderLifetime, spi: proposal.spi, data: writer.bytes)))
+            responderLifetime = Payload(.notification(NotificationPayload(protocolID: proposal.protocolID, type: .responderLifetime, spi: proposal.spi, data: writer.bytes)))
         }
-        exchange.negotiated = negotiated
-        exchange.pfsGroup = negotiated.group
         proposal.transforms = [transform]
-        proposal.spi = exchange.ourSPI.bigEndianBytes
-        exchange.offer = SecurityAssociationPayload(doi: offer.doi, situation: offer.situation, proposals: [proposal])
-        sa.quickModes[id] = exchange
-        if let group = negotiated.group, let keyExchange {
-            compute(.generateAndAgree(group, peerPublicValue: keyExchange), then: .quickModeSecret(sa.handle, id))
-        } else {
-            sendQuickMode2(sa, exchange)
-        }
+        proposal.spi = ourSPI.bigEndianBytes
+        let chosen = QuickModeResponder.Chosen(
+            answer: SecurityAssociationPayload(doi: offer.doi, situation: offer.situation, proposals: [proposal]), negotiated: negotiated, peerSPI: peerSPI,
+            initiatorNonce: nonce, identities: identities, responderLifetime: responderLifetime, keyExchange: keyExchange,
+            commit: message.header.flags.contains(.commit))
+        return (chosen, selector, ourSPI)
     }
-
-    private func sendQuickMode2(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
-        guard let answer = exchange.offer, let keys = sa.keys, var protection = sa.protection else { return }
-        exchange.responderNonce = random.bytes(settings.phase2NonceLength)
-        var payloads = [Payload(.securityAssociation(answer)), Payload(.nonce(exchange.responderNonce))]
-        if let key = exchange.ourKey { payloads.append(Payload(.keyExchange(key.publicValue))) }
-        payloads += exchange.identities
-        if let notify = exchange.responderLifetimeNotify { payloads.append(notify) }
-        let hash = Phase2Keying(keys).hash2(messageID: exchange.messageID, initiatorNonce: exchange.initiatorNonce, rest: PayloadChain.encode(payloads))
-        let bytes = protection.seal(sa.header(.quickMode, messageID: exchange.messageID), [Payload(.hash(hash))] + payloads)
-        sa.protection = protection
-        exchange.state = .responderSentProposal
-        // QM2 is both the answer to a repeated QM1 and a request for QM3: it is retransmitted until then.
-        exchange.slot.lastAnswer = bytes
-        exchange.slot.sent(bytes, at: now, settings: settings)
-        send(bytes, from: sa.local, to: sa.remote)
-    }
-
-    private func initiatorReceivedQuickMode2(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ payloads: [Payload], _ datagram: Datagram) {
-        exchange.slot.received(datagram.bytes, answer: nil)
-        guard case .securityAssociation(let answer)? = payloads.first(where: { $0.type == .securityAssociation })?.content,
-              answer.proposals.count == 1, let proposal = answer.proposals.first, proposal.transforms.count == 1,
-              let transform = proposal.transforms.first, let peerSPI = proposal.spi.spiValue,
-              case .nonce(let nonce)? = payloads.first(where: { $0.type == .nonce })?.content,
-              var negotiated = Phase2Proposal.parse(transform, protocolID: proposal.protocolID),
-              let offered = exchange.offer?.proposals.first(where: { $0.number == proposal.number && $0.protocolID == proposal.protocolID }),
-              offered.transforms.contains(where: { sameTransform($0, transform, protocolID: proposal.protocolID) })
-        else {
-            failQuickMode(sa, exchange, "the responder's answer is not one of our proposals")
-            return
-        }
-        // Echoed identities must be ours (RFC 2409 §5.5).
-        let identities = payloads.filter { $0.type == .identification }
-        guard identities.isEmpty || identities.map(\.body) == exchange.identities.map(\.body) else {
-            failQuickMode(sa, exchange, "the responder changed the client identities")
-            return
-        }
-        for payload in payloads {
-            if case .notification(let notify) = payload.content, notify.type == .responderLifetime,
-               let attributes = try? DataAttribute.decodeList(notify.data) {
-                applyResponderLifetime(attributes, to: &negotiated)
-            }
-        }
-        exchange.peerSPI = peerSPI
-        exchange.responderNonce = nonce
-        exchange.negotiated = negotiated
-        let keyExchange: [UInt8]? = payloads.first(where: { $0.type == .keyExchange }).flatMap { if case .keyExchange(let value) = $0.content { value } else { nil } }
-        if let key = exchange.ourKey {
-            guard let keyExchange else {
-                failQuickMode(sa, exchange, "PFS was offered but the responder sent no KE")
-                return
-            }
-            exchange.state = .initiatorComputing
-            compute(.agree(key, peerPublicValue: keyExchange), then: .quickModeSecret(sa.handle, exchange.messageID))
-        } else {
-            finishInitiator(sa, exchange)
-        }
-    }
-
-    private func finishInitiator(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
-        guard let keys = sa.keys, var protection = sa.protection else { return }
-        let hash = Phase2Keying(keys).hash3(messageID: exchange.messageID, initiatorNonce: exchange.initiatorNonce, responderNonce: exchange.responderNonce)
-        let bytes = protection.seal(sa.header(.quickMode, messageID: exchange.messageID), [Payload(.hash(hash))])
-        sa.protection = protection
-        // A repeated QM2 (our QM3 was lost) is answered with this QM3 again.
-        exchange.slot.lastAnswer = bytes
-        send(bytes, from: sa.local, to: sa.remote)
-        if exchange.awaitingConnected {
-            log(.info, .phase2, "Quick Mode \(hex(exchange.messageID)): the responder set the commit bit; waiting for CONNECTED")
-        } else {
-            installSAs(sa, exchange)
-        }
-    }
-
-    /// The responder's CONNECTED arrived for a committed exchange.
-    func completeInitiator(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
-        guard exchange.state == .initiatorComputing || exchange.state == .initiatorSentProposal, exchange.negotiated != nil, exchange.peerSPI != nil else { return }
-        installSAs(sa, exchange)
-    }
-
-    /// A PFS key or g^xy for Quick Mode is ready.
-    func quickModeComputed(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ result: ComputeResult) {
-        switch result {
-        case .failed(let error):
-            if exchange.role == .responder { sendNotify(sa, .invalidKeyInformation, protocolID: .esp, spi: exchange.peerSPI?.bigEndianBytes ?? []) }
-            failQuickMode(sa, exchange, "PFS Diffie-Hellman failed: \(error)")
-        case .key(let key):
-            guard exchange.state == .initiatorComputingKey else { return }
-            exchange.ourKey = key
-            sendQuickMode1(sa, exchange)
-        case .keyAndSecret(let key, let secret):
-            exchange.ourKey = key
-            exchange.pfsSecret = secret
-            switch exchange.state {
-            case .initiatorComputing: finishInitiator(sa, exchange)
-            case .responderComputing: sendQuickMode2(sa, exchange)
-            default: break
-            }
-        }
-    }
-
-    // MARK: Results
 
     /// Derives KEYMAT for both directions and hands the pair to the kernel (RFC 2409 §5.5).
-    private func installSAs(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
-        guard let keys = sa.keys, let negotiated = exchange.negotiated, let peerSPI = exchange.peerSPI else { return }
-        let keying = Phase2Keying(keys)
+    private func installSAs(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ result: QuickModeResult) {
+        guard let keying = sa.establishedKeying?.phase2 else { return }
+        let negotiated = result.negotiated, peerSPI = result.peerSPI
         let lengths = Phase2Proposal.keyLengths(negotiated)
         func keymat(_ spi: UInt32) -> SecretBytes {
             keying.keymat(length: lengths.encryption + lengths.integrity, protocolID: negotiated.protocolID.rawValue, spi: spi.bigEndianBytes,
-                          initiatorNonce: exchange.initiatorNonce, responderNonce: exchange.responderNonce, pfsSharedSecret: exchange.pfsSecret)
+                          initiatorNonce: result.initiatorNonce, responderNonce: result.responderNonce, pfsSharedSecret: result.pfsSecret)
         }
         let phase2 = settings.configuration.effectivePhase2(for: sa.rule)
         let hard = UInt64(negotiated.lifetimeSeconds)
@@ -389,7 +274,7 @@ extension IKEEngine {
         effects.append(.installSAs(inbound: inbound, outbound: outbound))
         var pair = InstalledSAPair(inbound: inbound, outbound: outbound, phase1: sa.handle, peer: sa.remote.address, request: exchange.request, installed: now)
         // Only the pair's initiator rekeys (docs/PROTOCOL.md).
-        if exchange.role == .initiator, soft > 0 { pair.deadlines[.softLifetime] = now.adding(seconds: Double(soft)) }
+        if exchange.isInitiator, soft > 0 { pair.deadlines[.softLifetime] = now.adding(seconds: Double(soft)) }
         if hard > 0 { pair.deadlines[.hardLifetime] = now.adding(seconds: Double(hard)) }
         if let idleSeconds = phase2.idleTimeSeconds, idleSeconds > 0 {
             pair.idle = IdleWatch(seconds: idleSeconds, since: now)
@@ -397,7 +282,6 @@ extension IKEEngine {
         }
         ipsecSAs[exchange.ourSPI] = pair
         pendingSPIs.remove(exchange.ourSPI)
-        exchange.state = .done
         statistics.quickModeCompleted += 1
         statistics.ipsecSAsInstalled += 1
         sa.counters.ipsecSAsCreated += 1
@@ -410,8 +294,11 @@ extension IKEEngine {
 
     /// Keeps finished exchanges only as long as a repeated QM2 might still need our QM3.
     func pruneQuickModes(_ sa: Phase1SA) {
-        let finished = sa.quickModes.values.filter { $0.state == .done || $0.state == .failed }.sorted { $0.created < $1.created }
-        for exchange in finished.dropLast(16) { sa.quickModes[exchange.messageID] = nil }
+        let finished = sa.quickModes.values.filter(\.isFinished).sorted { $0.created < $1.created }
+        for exchange in finished.dropLast(16) {
+            sa.quickModes[exchange.messageID] = nil
+            sa.driver.forget(.quickMode(exchange.messageID))
+        }
     }
 
     func refuseQuickMode(_ sa: Phase1SA, _ notify: NotifyMessageType, _ reason: String) {
@@ -426,47 +313,31 @@ extension IKEEngine {
     /// every later request retransmitting into the void until an administrator deletes the SA.
     func presumePhase1Dead(_ sa: Phase1SA, _ exchange: QuickModeExchange) {
         failQuickMode(sa, exchange, "no answer after \(settings.retryLimit) retransmissions")
-        guard exchange.role == .initiator, (sa.lastHeard ?? .zero) <= exchange.created, sa.isEstablished else { return }
+        guard exchange.isInitiator, (sa.lastHeard ?? .zero) <= exchange.created, sa.isEstablished else { return }
         statistics.phase1PresumedDead += 1
         log(.warning, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) with \(sa.remote) is presumed dead: nothing heard since Quick Mode \(hex(exchange.messageID)) began")
         for (ourSPI, pair) in ipsecSAs.pairs(with: sa.remote.address) where pair.phase1 == sa.handle { removeIPsecSAs(ourSPI) }
-        let waiting = sa.quickModes.values.filter { $0.role == .initiator && $0.state != .done && $0.state != .failed }.compactMap(\.request)
+        let waiting = sa.quickModes.values.filter { $0.isInitiator && !$0.isFinished }.compactMap(\.request)
         deletePhase1(sa, notify: true)
         for request in [exchange.request].compactMap({ $0 }) + waiting { acquire(request) }
     }
 
+    /// Ends an exchange from outside its machine (expiry, retry limit, a peer's refusal).
     func failQuickMode(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ reason: String) {
-        guard exchange.state != .failed, exchange.state != .done else { return }
-        exchange.state = .failed
-        exchange.slot.answered()
+        guard !exchange.isFinished else { return }
+        exchange.fail()
+        quickModeEnded(sa, exchange, reason)
+    }
+
+    /// The bookkeeping of a failed exchange whose machine is in `failed` already.
+    private func quickModeEnded(_ sa: Phase1SA, _ exchange: QuickModeExchange, _ reason: String) {
+        sa.driver.stop(.quickMode(exchange.messageID))
         pendingSPIs.remove(exchange.ourSPI)
         statistics.quickModeFailed += 1
         log(.warning, .phase2, "Quick Mode \(hex(exchange.messageID)) with \(sa.remote) failed: \(reason)")
         pruneQuickModes(sa)
     }
 
-    private func sameTransform(_ ours: TransformPayload, _ theirs: TransformPayload, protocolID: SecurityProtocol) -> Bool {
-        guard ours.transformID == theirs.transformID, var a = Phase2Proposal.parse(ours, protocolID: protocolID),
-              var b = Phase2Proposal.parse(theirs, protocolID: protocolID)
-        else { return false }
-        // Lifetimes are the responder's to shorten; everything else must be as offered.
-        a.lifetimeSeconds = 0; a.lifetimeKilobytes = 0; b.lifetimeSeconds = 0; b.lifetimeKilobytes = 0
-        return a == b
-    }
-
-    private func applyResponderLifetime(_ attributes: [DataAttribute], to negotiated: inout NegotiatedPhase2) {
-        var type: LifeType?
-        for attribute in attributes {
-            switch IPsecAttributeType(rawValue: attribute.type) {
-            case .saLifeType: type = attribute.uint16Value.map(LifeType.init(rawValue:))
-            case .saLifeDuration:
-                guard let value = attribute.integerValue, value > 0 else { continue }
-                if type == .seconds, negotiated.lifetimeSeconds == 0 || UInt64(negotiated.lifetimeSeconds) > value { negotiated.lifetimeSeconds = UInt32(clamping: value) }
-                if type == .kilobytes, negotiated.lifetimeKilobytes == 0 || UInt64(negotiated.lifetimeKilobytes) > value { negotiated.lifetimeKilobytes = UInt32(clamping: value) }
-            default: continue
-            }
-        }
-    }
 }
 
 extension Array where Element == UInt8 {

@@ -15,80 +15,108 @@ struct NegotiatedPhase2: Equatable, Sendable {
     var lifetimeKilobytes: UInt32
 }
 
-/// One Quick Mode exchange (RFC 2409 §5.5) on a Phase 1 SA.
+/// One Quick Mode exchange on a Phase 1 SA: its fixed facts and its machine in our role.
 final class QuickModeExchange {
-    enum Role { case initiator, responder }
+    /// Quick Mode in our role (STYLE §3.1).
+    enum Machine {
+        case initiator(QuickModeInitiator)
+        case responder(QuickModeResponder)
+    }
 
-    /// Where the exchange stands.
-    enum State: Equatable {
-        /// Initiator: waiting for our PFS key before sending QM1.
-        case initiatorComputingKey
-        /// Initiator: QM1 sent, waiting for QM2.
-        case initiatorSentProposal
-        /// Initiator: QM2 received, PFS g^xy computing.
-        case initiatorComputing
-        /// Responder: QM1 received, PFS key and g^xy computing.
-        case responderComputing
-        /// Responder: QM2 sent, waiting for QM3.
-        case responderSentProposal
-        /// SAs installed (initiator keeps answering a repeated QM2 with QM3).
-        case done
-        case failed
+    /// What a step takes: a decrypted message with its HASH, a PFS result, or CONNECTED.
+    enum Input {
+        case message(ISAKMPMessage, [Payload], hash: [UInt8])
+        case computed(ComputeResult)
+        case connected
+    }
+
+    /// Runs one step of the machine in our role.
+    func step(_ input: Input, _ context: QuickModeContext) -> [QuickModeAction] {
+        switch (machine, input) {
+        case (.initiator(var initiator), .message(let message, let payloads, let hash)):
+            defer { machine = .initiator(initiator) }
+            return initiator.received(message, payloads, hash: hash, context)
+        case (.initiator(var initiator), .computed(let result)):
+            defer { machine = .initiator(initiator) }
+            return initiator.computed(result, context)
+        case (.initiator(var initiator), .connected):
+            defer { machine = .initiator(initiator) }
+            return initiator.connected()
+        case (.responder(var responder), .message(let message, _, let hash)):
+            defer { machine = .responder(responder) }
+            return responder.received(message, hash: hash, context)
+        case (.responder(var responder), .computed(let result)):
+            defer { machine = .responder(responder) }
+            return responder.computed(result, context)
+        case (.responder, .connected):
+            // CONNECTED is for the initiator of a committed exchange.
+            return []
+        }
     }
 
     let messageID: UInt32
-    let role: Role
-    var state: State {
-        didSet {
-            // A finished exchange has nothing left to expire.
-            if state == .done || state == .failed { deadlines[.expiry] = nil }
-            owner.dirty.mark(.phase1(owner.handle))
-        }
-    }
     let created: EngineInstant
     /// The Phase 1 SA this exchange runs on, whose deadline entry covers the exchange's timers.
     let owner: (dirty: DirtyDeadlines, handle: SAHandle)
+    /// Traffic from our side's view.
+    let selector: TrafficSelector
+    let ourSPI: UInt32
+    /// The acquire this exchange serves (initiator); a rekey keeps the same one.
+    let request: AcquireRequest?
+    var machine: Machine {
+        didSet {
+            // A finished exchange has nothing left to expire.
+            if isFinished { deadlines[.expiry] = nil }
+            owner.dirty.mark(.phase1(owner.handle))
+        }
+    }
     var deadlines = Deadlines<QuickModeTimer>() {
         didSet { owner.dirty.mark(.phase1(owner.handle)) }
     }
-    /// Traffic from our side's view.
-    var selector: TrafficSelector
-    var mode: IPsecMode
-    var pfsGroup: DHGroup?
-    var ourKey: DHPrivateKey?
-    var pfsSecret: SecretBytes?
-    var peerPublicValue: [UInt8] = []
-    let ourSPI: UInt32
-    var peerSPI: UInt32?
-    var initiatorNonce: [UInt8] = []
-    var responderNonce: [UInt8] = []
-    /// Initiator: our SA offer; responder: the chosen proposal we answer with.
-    var offer: SecurityAssociationPayload?
-    var negotiated: NegotiatedPhase2?
-    /// IDci and IDcr as sent (initiator) or received (responder), echoed in QM2.
-    var identities: [Payload] = []
-    /// The peer's QM1 payloads while the responder computes.
-    var responderLifetimeNotify: Payload?
-    var commitRequested = false
-    /// Initiator: the responder set the commit bit; the SAs wait for its CONNECTED notify (RFC 2408 §3.1).
-    var awaitingConnected = false
-    var slot = ExchangeSlot() {
-        didSet { owner.dirty.mark(.phase1(owner.handle)) }
-    }
-    /// The acquire this exchange serves (initiator) — a rekey keeps the same one.
-    let request: AcquireRequest?
 
-    init(on sa: Phase1SA, messageID: UInt32, role: Role, state: State, now: EngineInstant, expireTimer: Double, selector: TrafficSelector, mode: IPsecMode,
-         ourSPI: UInt32, request: AcquireRequest?) {
+    init(on sa: Phase1SA, messageID: UInt32, machine: Machine, now: EngineInstant, expireTimer: Double, selector: TrafficSelector, ourSPI: UInt32,
+         request: AcquireRequest?) {
         self.owner = (sa.dirty, sa.handle)
         self.messageID = messageID
-        self.role = role
-        self.state = state
+        self.machine = machine
         self.created = now
         self.selector = selector
-        self.mode = mode
         self.ourSPI = ourSPI
         self.request = request
         deadlines[.expiry] = now.adding(seconds: expireTimer)
+    }
+
+    var isInitiator: Bool {
+        switch machine {
+        case .initiator: true
+        case .responder: false
+        }
+    }
+
+    /// SAs installed, or failed.
+    var isFinished: Bool {
+        switch machine {
+        case .initiator(let machine): machine.isFinished
+        case .responder(let machine): machine.isFinished
+        }
+    }
+
+    /// Our initiator machine, when we initiated.
+    var initiator: QuickModeInitiator? {
+        switch machine {
+        case .initiator(let machine): machine
+        case .responder: nil
+        }
+    }
+
+    func fail() {
+        switch machine {
+        case .initiator(var machine):
+            machine.fail()
+            self.machine = .initiator(machine)
+        case .responder(var machine):
+            machine.fail()
+            self.machine = .responder(machine)
+        }
     }
 }

@@ -6,47 +6,67 @@ import ISAKMP
 /// complete. An unprotected or unverifiable informational never changes established state
 /// (racoon CVE-2004-0164, Libreswan CVE-2019-10155).
 extension IKEEngine {
+    /// An informational for an SA we hold: the exchange reads it, the engine acts on what it names.
     func informational(_ message: ISAKMPMessage, _ datagram: Datagram, _ sa: Phase1SA) {
-        guard message.header.flags.contains(.encryption) else {
-            // Before Phase 1 completes the peer can only refuse in the clear.
-            if !sa.isEstablished, let notify = clearNotify(message) {
-                failPhase1(sa, .peerRefused, "peer sent \(notify)")
-            } else {
-                statistics.unexpectedDropped += 1
+        let keying = sa.keying
+        let standing: InformationalExchange.Standing
+        switch sa.state {
+        case .negotiating(.initiator(let machine)): standing = machine.keying == nil ? .unkeyed : .awaitingPeerProof
+        case .negotiating(.responder(let machine)): standing = machine.keying == nil ? .unkeyed : .keyedNegotiating
+        case .established: standing = .established
+        case .dead: return
+        }
+        for action in InformationalExchange.read(message, keying, standing) {
+            guard !sa.isDead else { return }
+            switch action {
+            case .verified:
+                keying?.accept(message)
+                heardFrom(sa)
+            case .deletePhase1(let pairs):
+                for cookies in pairs {
+                    // Only SAs with this peer may be deleted through this SA.
+                    guard let target = phase1[cookies], target.remote.address == sa.remote.address else {
+                        ignoreInformational(sa, "a delete of an ISAKMP SA we do not hold with it")
+                        continue
+                    }
+                    log(.info, .phase1, "peer \(sa.remote) deleted Phase 1 SA \(cookies.initiator):\(cookies.responder)")
+                    removePhase1(target)
+                }
+            case .deleteIPsec(let spis, let protocolID):
+                for spi in spis {
+                    guard let ourSPI = ipsecSAs.ourSPI(outbound: spi, protocolID: protocolID, peer: sa.remote.address) else {
+                        ignoreInformational(sa, "a delete of an \(protocolID) SA we do not hold with it")
+                        continue
+                    }
+                    log(.info, .phase2, "peer \(sa.remote) deleted IPsec SA \(hex(spi))")
+                    removeIPsecSAs(ourSPI)
+                }
+            case .initialContact:
+                log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): SAs of its earlier life are forgotten")
+                forgetEarlierSAs(of: sa)
+            case .phase1Lifetime(let seconds):
+                if !obeyResponderLifetime(seconds, on: sa) { ignoreInformational(sa, "a RESPONDER-LIFETIME that shortens nothing") }
+            case .connected(let spi):
+                let waiting = sa.quickModes.values.filter { exchange in
+                    guard let initiator = exchange.initiator, initiator.awaitsConnected else { return false }
+                    return spi.isEmpty || spi.spiValue == initiator.peerSPI || spi.spiValue == exchange.ourSPI
+                }
+                for exchange in waiting { completeInitiator(sa, exchange) }
+                if waiting.isEmpty { ignoreInformational(sa, "a CONNECTED for no committed Quick Mode") }
+            case .areYouThere(let notify):
+                sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
+            case .peerError(let notify):
+                log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
+                peerRefusedQuickMode(sa, notify)
+            case .ignored(let what):
+                ignoreInformational(sa, what)
+            case .failNegotiation(let failure):
+                failPhase1(sa, failure.reason, failure.message)
+            case .dropped(let reason):
+                count(reason, on: sa)
+                if reason == .decryption || reason == .hash { log(.warning, .operational, "dropped an informational from \(sa.remote) that does not verify") }
             }
-            return
         }
-        guard var protection = sa.protection, let keys = sa.keys else {
-            statistics.unexpectedDropped += 1
-            return
-        }
-        let opened = try? protection.open(message)
-        guard let payloads = opened, case .hash(let hash)? = payloads.first?.content,
-              constantTimeEquals(hash, Phase2Keying(keys).hash1(messageID: message.header.messageID, rest: PayloadChain.encode(Array(payloads.dropFirst()))))
-        else {
-            statistics.authenticationDropped += 1
-            if opened == nil { sa.counters.receiveDecryptErrors += 1 } else { sa.counters.receiveHashErrors += 1 }
-            if sa.state == .initiatorSentAuth {
-                // The responder answered MM5 with a notify under keys that are not ours: it could not
-                // read MM5, so the pre-shared keys differ. Before Phase 1 completes notifies are
-                // unauthenticated anyway (as the cleartext ones we already obey).
-                failPhase1(sa, .authentication, "authentication failed: the responder's notification does not verify (the pre-shared keys differ)")
-                return
-            }
-            log(.warning, .operational, "dropped an informational from \(sa.remote) that does not verify")
-            return
-        }
-        protection.accept(message)
-        sa.protection = protection
-        heardFrom(sa)
-        for payload in payloads.dropFirst() {
-            switch payload.content {
-            case .delete(let delete): received(delete, on: sa)
-            case .notification(let notify): received(notify, on: sa)
-            default: ignoreInformational(sa, "a \(payload.type) payload")
-            }
-        }
-        if payloads.count == 1 { ignoreInformational(sa, "an empty informational") }
     }
 
     /// A verified informational payload we do not act on: counted and logged, state untouched.
@@ -55,74 +75,15 @@ extension IKEEngine {
         log(.info, .operational, "ignored \(what) from \(sa.remote)")
     }
 
-    private func received(_ delete: DeletePayload, on sa: Phase1SA) {
-        switch delete.protocolID {
-        case .isakmp:
-            for spi in delete.spis {
-                // Only SAs with this peer may be deleted through this SA.
-                guard spi.count == 16, case let cookies = CookiePair(initiator: Cookie(Array(spi[0..<8])), responder: Cookie(Array(spi[8..<16]))),
-                      let target = phase1[cookies], target.remote.address == sa.remote.address
-                else {
-                    ignoreInformational(sa, "a delete of an ISAKMP SA we do not hold with it (\(spi.count)-byte SPI)")
-                    continue
-                }
-                log(.info, .phase1, "peer \(sa.remote) deleted Phase 1 SA \(cookies.initiator):\(cookies.responder)")
-                removePhase1(target)
-            }
-        case .esp, .ah:
-            for spi in delete.spis {
-                guard let value = spi.spiValue, let ourSPI = ipsecSAs.ourSPI(outbound: value, protocolID: delete.protocolID, peer: sa.remote.address) else {
-                    ignoreInformational(sa, "a delete of an \(delete.protocolID) SA we do not hold with it")
-                    continue
-                }
-                log(.info, .phase2, "peer \(sa.remote) deleted IPsec SA \(hex(value))")
-                removeIPsecSAs(ourSPI)
-            }
-        default:
-            ignoreInformational(sa, "a delete for protocol \(delete.protocolID)")
-        }
-        if delete.spis.isEmpty { ignoreInformational(sa, "a delete naming no SPI") }
-    }
-
-    private func received(_ notify: NotificationPayload, on sa: Phase1SA) {
-        switch notify.type {
-        case .initialContact:
-            log(.info, .phase1, "INITIAL-CONTACT from \(sa.remote): SAs of its earlier life are forgotten")
-            forgetEarlierSAs(of: sa)
-        case .responderLifetime where notify.protocolID == .isakmp:
-            if !obeyResponderLifetime(notify, on: sa) { ignoreInformational(sa, "a RESPONDER-LIFETIME that shortens nothing") }
-        case .connected:
-            let waiting = sa.quickModes.values.filter { exchange in
-                exchange.awaitingConnected && (notify.spi.isEmpty || notify.spi.spiValue == exchange.peerSPI || notify.spi.spiValue == exchange.ourSPI)
-            }
-            for exchange in waiting {
-                exchange.awaitingConnected = false
-                completeInitiator(sa, exchange)
-            }
-            if waiting.isEmpty { ignoreInformational(sa, "a CONNECTED for no committed Quick Mode") }
-        case .dpdRUThere:
-            sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
-        default:
-            guard notify.type.isError else {
-                // RESPONDER-LIFETIME for an IPsec SA outside Quick Mode, REPLAY-STATUS, an ACK we did
-                // not ask for, unknown status types: nothing to do.
-                ignoreInformational(sa, "a \(notify.type) notify")
-                return
-            }
-            log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
-            peerRefusedQuickMode(sa, notify)
-        }
-    }
-
     /// A protected error notify ends the Quick Modes we are waiting on that it names: by our SPI, by
     /// the SPI of our proposal, by the ISAKMP SA's cookies or with no SPI at all (peers differ in what
     /// they put there). One naming none of them refuses our latest request, which is what a peer
     /// answers. Either way the exchange ends now instead of retransmitting to the retry limit.
     private func peerRefusedQuickMode(_ sa: Phase1SA, _ notify: NotificationPayload) {
-        let inFlight = sa.quickModes.values.filter { $0.role == .initiator && ($0.state == .initiatorSentProposal || $0.state == .initiatorComputingKey) }
+        let inFlight = sa.quickModes.values.filter { $0.initiator?.awaitsAnswer ?? false }
         let cookies = sa.initiatorCookie.bytes + sa.responderCookie.bytes
         var named = inFlight.filter { exchange in
-            notify.spi.isEmpty || notify.spi == cookies || notify.spi.spiValue == exchange.ourSPI || notify.spi == exchange.offer?.proposals.first?.spi
+            notify.spi.isEmpty || notify.spi == cookies || notify.spi.spiValue == exchange.ourSPI || notify.spi == exchange.initiator?.proposedSPI
         }
         if named.isEmpty, let latest = inFlight.max(by: { $0.created < $1.created }) { named = [latest] }
         statistics.quickModeRefused += named.count
@@ -131,34 +92,20 @@ extension IKEEngine {
 
     /// The responder shortened our ISAKMP SA's lifetime: the shorter one applies (RFC 2407 §4.6.3.1).
     /// Returns whether the lifetime changed.
-    private func obeyResponderLifetime(_ notify: NotificationPayload, on sa: Phase1SA) -> Bool {
-        guard notify.spi == sa.initiatorCookie.bytes + sa.responderCookie.bytes, let attributes = try? DataAttribute.decodeList(notify.data),
-              var negotiated = sa.negotiated, let established = sa.established
-        else { return false }
-        var seconds: UInt64?
-        var type: LifeType?
-        for attribute in attributes {
-            switch Phase1AttributeType(rawValue: attribute.type) {
-            case .lifeType: type = attribute.uint16Value.map(LifeType.init(rawValue:))
-            case .lifeDuration: if type == .seconds, let value = attribute.integerValue, value > 0 { seconds = value }
-            default: break
-            }
-        }
-        guard let seconds, seconds < UInt64(negotiated.lifetimeSeconds) else { return false }
-        negotiated.lifetimeSeconds = UInt32(seconds)
-        sa.negotiated = negotiated
+    private func obeyResponderLifetime(_ seconds: UInt64, on sa: Phase1SA) -> Bool {
+        guard let keying = sa.establishedKeying, let established = sa.established, seconds < UInt64(keying.negotiated.lifetimeSeconds) else { return false }
+        keying.shorten(toSeconds: UInt32(seconds))
         sa.deadlines[.lifetime] = established.adding(seconds: Double(seconds))
         log(.info, .phase1, "\(sa.remote) shortened Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) to \(seconds) s")
         return true
     }
 
     /// Sends a protected informational with `payloads` after HASH(1).
-    func sendInformational(_ sa: Phase1SA, _ payloads: [Payload]) {
-        guard sa.isEstablished, let keys = sa.keys, var protection = sa.protection else { return }
-        let id = makeMessageID(for: sa)
-        let hash = Phase2Keying(keys).hash1(messageID: id, rest: PayloadChain.encode(payloads))
-        let bytes = protection.seal(sa.header(.informational, messageID: id), [Payload(.hash(hash))] + payloads)
-        sa.protection = protection
+    func sendInformational(_ sa: Phase1SA, _ payloads: [Payload], _ delivery: Delivery = .oneWay) {
+        guard let keying = sa.establishedKeying else { return }
+        let id = sa.driver.makeMessageID(random)
+        let bytes = InformationalExchange.seal(payloads, messageID: id, keying)
+        sa.driver.sent(bytes, delivery, on: .informational(id), at: now, settings: settings)
         send(bytes, from: sa.local, to: sa.remote)
     }
 
@@ -263,7 +210,7 @@ extension IKEEngine {
             announceDelete(pair)
             removeIPsecSAs(ourSPI)
         }
-        for sa in Array(phase1.values) where sa.state != .dead {
+        for sa in Array(phase1.values) where !sa.isDead {
             deletePhase1(sa, notify: sa.isEstablished)
         }
     }
