@@ -41,11 +41,6 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             return
         }
-        if sa.responderCookie.isZero, sa.role == .initiator {
-            // The responder's first answer tells us its cookie; the handle stays.
-            sa.responderCookie = header.responderCookie
-            phase1.learnedResponderCookie(sa)
-        }
         let exchange: ExchangeKey
         switch header.exchangeType {
         case .identityProtection where header.messageID == 0: exchange = .mainMode

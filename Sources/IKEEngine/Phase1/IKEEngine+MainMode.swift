@@ -66,7 +66,7 @@ extension IKEEngine {
         halfOpenSAs.admit(sa.handle, from: sa.remote.address)
         register(sa)
         halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: datagram.remote)] = sa.handle
-        perform([.accepted(.mm1, message.payloads)] + actions, on: sa, received: datagram)
+        perform([.accepted(.mm1, message.payloads)] + actions, on: sa, received: (message, datagram))
         // No Diffie-Hellman yet: the key is made when MM3 shows the peer receives at its address.
         // Nor a log record: an unauthenticated MM1 must cost as little as possible (a flood of them
         // would flood the log too); the negotiation is logged when MM3 arrives and when it ends.
@@ -107,7 +107,7 @@ extension IKEEngine {
             statistics.unexpectedDropped += 1
             return
         }
-        step(sa, .message(message), received: datagram)
+        step(sa, .message(message), received: (message, datagram))
     }
 
     /// A Diffie-Hellman result for the SA's Main Mode.
@@ -115,20 +115,28 @@ extension IKEEngine {
         step(sa, .computed(result), received: nil)
     }
 
-    private func step(_ sa: Phase1SA, _ input: Phase1SA.MainMode.Input, received datagram: Datagram?) {
+    private func step(_ sa: Phase1SA, _ input: Phase1SA.MainMode.Input, received: (ISAKMPMessage, Datagram)?) {
         guard case .negotiating(var mainMode) = sa.state else { return }
         let actions = mainMode.step(input, mainModeContext(sa))
         sa.state = .negotiating(mainMode)
-        perform(actions, on: sa, received: datagram)
+        perform(actions, on: sa, received: received)
     }
 
     /// Carries out a step's actions in order; `received` is the datagram the step took, if any.
-    private func perform(_ actions: [MainModeAction], on sa: Phase1SA, received datagram: Datagram?) {
+    private func perform(_ actions: [MainModeAction], on sa: Phase1SA, received input: (ISAKMPMessage, Datagram)?) {
         for action in actions {
             guard !sa.isDead else { return }
             switch action {
             case .accepted(let message, let payloads):
-                if let datagram { sa.driver.accepted(datagram.bytes, on: .mainMode) }
+                if let (received, datagram) = input {
+                    sa.driver.accepted(datagram.bytes, on: .mainMode)
+                    // The responder's accepted MM2 tells us its cookie (a stray message before it
+                    // does not); the handle stays.
+                    if message == .mm2, sa.responderCookie.isZero {
+                        sa.responderCookie = received.header.responderCookie
+                        phase1.learnedResponderCookie(sa)
+                    }
+                }
                 contributorsReceived(payloads, in: message, on: sa)
             case .send(let message, let payloads, let delivery, let keying):
                 let all = payloads + contributions(for: message, on: sa)

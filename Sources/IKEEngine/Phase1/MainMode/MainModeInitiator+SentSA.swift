@@ -31,11 +31,15 @@ extension MainModeInitiator {
             if let notify = message.clearErrorNotify {
                 return (.finished, [.failed(Phase1Failure(.peerRefused, "peer refused Main Mode: \(notify)"))])
             }
-            if case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content, let error = Phase1Proposal.checkSyntax(answer) {
+            // A message without an SA (a stray or out-of-order one) is no answer to MM1: dropped, and
+            // the responder cookie it carries is not learned.
+            guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content else {
+                return (.sentSA(self), [.dropped(.unexpected)])
+            }
+            if let error = Phase1Proposal.checkSyntax(answer) {
                 return (.finished, [.dropped(.malformed), .failed(Phase1Failure(.malformed, "the responder's answer: \(error)"))])
             }
-            guard case .securityAssociation(let answer)? = message.first(.securityAssociation)?.content,
-                  answer.proposals.count == 1, let transform = answer.proposals.first?.transforms.first, answer.proposals.first?.transforms.count == 1,
+            guard answer.proposals.count == 1, let transform = answer.proposals.first?.transforms.first, answer.proposals.first?.transforms.count == 1,
                   let negotiated = Phase1Proposal.parse(transform, ourLifetime: context.settings.phase1Lifetime),
                   transforms.contains(where: { Phase1Proposal.allows($0, negotiated) })
             else {
