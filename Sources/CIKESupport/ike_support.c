@@ -102,20 +102,10 @@ int ike_udp_local_port(int fd) {
     return address.port;
 }
 
-ssize_t ike_udp_receive(int fd, uint8_t *buffer, size_t length, ike_address *from, ike_address *to) {
-    struct sockaddr_storage source;
-    char control[256];
-    struct iovec iov = { .iov_base = buffer, .iov_len = length };
-    struct msghdr message = {
-        .msg_name = &source, .msg_namelen = sizeof(source), .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = control, .msg_controllen = sizeof(control),
-    };
-    ssize_t received = recvmsg(fd, &message, MSG_DONTWAIT);
-    if (received < 0) return -errno;
-    if (message.msg_flags & MSG_TRUNC) return -EMSGSIZE;
-    from_sockaddr(&source, from);
+/* The local address a datagram was sent to, from its IP_PKTINFO/IPV6_PKTINFO control message. */
+static void read_destination(struct msghdr *message, ike_address *to) {
     memset(to, 0, sizeof(*to));
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(message); c != NULL; c = CMSG_NXTHDR(message, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy(&info, CMSG_DATA(c), sizeof(info));
@@ -127,6 +117,35 @@ ssize_t ike_udp_receive(int fd, uint8_t *buffer, size_t length, ike_address *fro
             to->family = 6;
             memcpy(to->bytes, &info.ipi6_addr, 16);
         }
+    }
+}
+
+#define IKE_BATCH_MAX 64
+
+int ike_udp_receive_many(int fd, uint8_t *buffers, size_t size, int count, ike_datagram_info *info) {
+    if (count <= 0) return 0;
+    if (count > IKE_BATCH_MAX) count = IKE_BATCH_MAX;
+    struct mmsghdr messages[IKE_BATCH_MAX];
+    struct iovec iovs[IKE_BATCH_MAX];
+    struct sockaddr_storage sources[IKE_BATCH_MAX];
+    char controls[IKE_BATCH_MAX][128];
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        iovs[i].iov_base = buffers + (size_t)i * size;
+        iovs[i].iov_len = size;
+        messages[i].msg_hdr.msg_name = &sources[i];
+        messages[i].msg_hdr.msg_namelen = sizeof(sources[i]);
+        messages[i].msg_hdr.msg_iov = &iovs[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_control = controls[i];
+        messages[i].msg_hdr.msg_controllen = sizeof(controls[i]);
+    }
+    int received = recvmmsg(fd, messages, (unsigned int)count, MSG_DONTWAIT, NULL);
+    if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    for (int i = 0; i < received; i++) {
+        info[i].length = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) ? -EMSGSIZE : (ssize_t)messages[i].msg_len;
+        from_sockaddr(&sources[i], &info[i].from);
+        read_destination(&messages[i].msg_hdr, &info[i].to);
     }
     return received;
 }

@@ -36,7 +36,7 @@ public final class IKEDaemon: @unchecked Sendable {
     /// Workers for the engine's compute jobs; results come back through the inbox.
     private var computePool: ComputePool!
     private let running = Atomic<Bool>(true)
-    private var buffer = [UInt8](repeating: 0, count: 65536)
+    private var batch = ReceiveBatch()
     /// Changed only by the loop thread (set debug / set priv).
     private var debugCategories: DebugCategories
     /// The publickeys/ store as read at start, on SIGHUP and on `flush certcache`.
@@ -143,9 +143,12 @@ public final class IKEDaemon: @unchecked Sendable {
             if descriptors[0].revents != 0 { drainWakePipe() }
             if descriptors[1].revents != 0 { serveControlClient() }
             for (index, socket) in sockets.enumerated() where descriptors[index + 2].revents != 0 {
-                while let (bytes, from, to) = socket.receive(into: &buffer) {
-                    execute(engine.handle(.datagram(Datagram(bytes: bytes, local: to, remote: from)), at: now))
-                }
+                repeat {
+                    batch.received = 0
+                    for (bytes, from, to) in socket.receive(into: &batch) {
+                        execute(engine.handle(.datagram(Datagram(bytes: bytes, local: to, remote: from)), at: now))
+                    }
+                } while batch.received == ReceiveBatch.slots
             }
             let firstClient = 2 + sockets.count
             for (index, client) in clients.enumerated() where descriptors[firstClient + index].revents != 0 {
@@ -154,7 +157,8 @@ public final class IKEDaemon: @unchecked Sendable {
             if kernel.eventDescriptor != nil, descriptors[firstClient + clients.count].revents != 0 { handleKernelEvents() }
             let time = MonotonicClock.now()
             controlClients.removeAll { $0.deadline < time }
-            execute(engine.handle(.tick, at: now))
+            // Timers only when one is due: a datagram's event already ran what was due then.
+            if let deadline = engine.nextDeadline(), deadline <= now { execute(engine.handle(.tick, at: now)) }
         }
         // Leave a clean state: our SAs go from the kernel, and every peer is told.
         execute(engine.handle(.shutdown, at: now))
@@ -251,7 +255,10 @@ public final class IKEDaemon: @unchecked Sendable {
     /// SIGHUP: re-read the files; established SAs stay.
     private func reload() {
         do {
-            engine.reload(try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil))
+            let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
+            // The new files may name settings not implemented yet, as at start.
+            for warning in UnimplementedSettings.warnings(settings.configuration) { logger.warning("\(warning)") }
+            engine.reload(settings)
             rescanCertificates()
             logger.notice("configuration reloaded")
         } catch {

@@ -43,13 +43,26 @@ final class UDPSocket {
 
     deinit { close(fd) }
 
-    /// The next datagram, or nil when none is waiting.
-    func receive(into buffer: inout [UInt8]) -> (bytes: [UInt8], from: Endpoint, to: Endpoint)? {
-        var from = ike_address(), to = ike_address()
-        let count = buffer.withUnsafeMutableBufferPointer { ike_udp_receive(fd, $0.baseAddress, $0.count, &from, &to) }
-        guard count >= 0, let source = from.endpoint else { return nil }
-        let destination = to.endpoint.map { Endpoint(address: $0.address, port: local.port) } ?? local
-        return (Array(buffer.prefix(count)), source, destination)
+    /// The datagrams waiting on the socket, up to the batch's size, read with one system call; fewer
+    /// than `ReceiveBatch.slots` means none are left. A datagram too long for a slot is dropped.
+    func receive(into batch: inout ReceiveBatch) -> [(bytes: [UInt8], from: Endpoint, to: Endpoint)] {
+        let count = batch.storage.withUnsafeMutableBufferPointer { storage in
+            batch.info.withUnsafeMutableBufferPointer { info in
+                ike_udp_receive_many(fd, storage.baseAddress, ReceiveBatch.slotSize, Int32(ReceiveBatch.slots), info.baseAddress)
+            }
+        }
+        guard count > 0 else { return [] }
+        var datagrams: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
+        datagrams.reserveCapacity(Int(count))
+        for index in 0..<Int(count) {
+            let info = batch.info[index]
+            guard info.length >= 0, let source = info.from.endpoint else { continue }
+            let destination = info.to.endpoint.map { Endpoint(address: $0.address, port: local.port) } ?? local
+            let start = index * ReceiveBatch.slotSize
+            datagrams.append((Array(batch.storage[start..<start + info.length]), source, destination))
+        }
+        batch.received = Int(count)
+        return datagrams
     }
 
     func send(_ bytes: [UInt8], to remote: Endpoint, from local: Endpoint) -> Int32 {
@@ -58,6 +71,18 @@ final class UDPSocket {
         let count = bytes.withUnsafeBufferPointer { ike_udp_send(fd, $0.baseAddress, $0.count, &destination, &source) }
         return count < 0 ? Int32(-count) : 0
     }
+}
+
+/// Buffers for one `recvmmsg`: datagrams arriving together cost one system call, and the call that
+/// finds the queue empty is saved when a batch comes back short.
+struct ReceiveBatch {
+    static let slots = 16
+    /// The largest UDP payload.
+    static let slotSize = 65536
+    var storage = [UInt8](repeating: 0, count: slots * slotSize)
+    var info = [ike_datagram_info](repeating: ike_datagram_info(), count: slots)
+    /// How many the last call returned (a full batch: there may be more waiting).
+    var received = 0
 }
 
 /// A monotonic clock for the engine.

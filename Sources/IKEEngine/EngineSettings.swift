@@ -44,14 +44,14 @@ public struct EngineSettings: Sendable {
 }
 
 extension EngineSettings {
-    /// The first policy entry that protects `selector` (our side local). `initiating` skips entries that
-    /// only admit inbound traffic (`permit`).
     /// A rule's Phase 1 transforms this engine can authenticate: a method without an
     /// implementation is neither offered nor accepted (`in.iked -c` warns about such transforms).
     func transforms(for rule: IKERule) -> [Phase1Transform] {
         configuration.transforms(for: rule).filter { UnimplementedSettings.implementedMethods.contains($0.authenticationMethod) }
     }
 
+    /// The first policy entry that protects `selector` (our side local). `initiating` skips entries that
+    /// only admit inbound traffic (`permit`).
     public func policy(for selector: TrafficSelector, initiating: Bool) -> PolicyEntry? {
         policies.first { entry in
             guard entry.actions.contains(where: { $0.kind.protects && !(initiating && $0.kind == .permit) }) else { return false }

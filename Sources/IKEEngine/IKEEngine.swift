@@ -39,8 +39,6 @@ public final class IKEEngine {
     /// The responder's half-open Phase 1 SAs, counted globally and per peer.
     var halfOpenSAs = HalfOpenLimiter()
     var nextToken: UInt64 = 1
-    /// Secret for cookie generation (RFC 2408 §2.5.3), from the injected randomness.
-    let cookieSecret: [UInt8]
 
     struct HalfOpenKey: Hashable {
         var initiatorCookie: Cookie
@@ -63,7 +61,6 @@ public final class IKEEngine {
         self.settings = settings
         self.random = random
         self.now = now
-        self.cookieSecret = random.bytes(32)
         self.ipsecSAs = IPsecSATable(dirty: dirty)
     }
 
@@ -139,10 +136,13 @@ public final class IKEEngine {
         effects.append(.compute(token: token, job, priority: priority))
     }
 
-    /// A fresh cookie: a keyed hash of the peer, our secret and randomness (RFC 2408 §2.5.3).
-    func makeCookie(peer: Endpoint) -> Cookie {
-        let digest = (try? Digest(.sha256))?.prf(key: cookieSecret, peer.address.bytes, [UInt8(peer.port >> 8), UInt8(peer.port & 0xFF)], random.bytes(8))
-        var bytes = Array((digest ?? random.bytes(8)).prefix(8))
+    /// A fresh cookie: 8 bytes from the cryptographic generator. RFC 2408 §2.5.3 asks that a cookie be
+    /// unpredictable to anyone else, unique to the exchange and cheap; it suggests a keyed hash of the
+    /// addresses so that a responder could check a returned cookie without state. We keep state for
+    /// every half-open SA (bounded by HalfOpenLimits) and look the cookie up, so randomness alone
+    /// gives all three, without an HMAC per unauthenticated MM1.
+    func makeCookie() -> Cookie {
+        var bytes = random.bytes(8)
         if bytes.allSatisfy({ $0 == 0 }) { bytes[7] = 1 }
         return Cookie(bytes)
     }

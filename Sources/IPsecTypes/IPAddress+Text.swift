@@ -4,11 +4,11 @@ extension IPAddress {
     public init?(_ text: String) {
         if !text.contains(":") {
             guard let bytes = Self.parseIPv4(Substring(text)) else { return nil }
-            self.bytes = bytes
+            self.init(validBytes: bytes)
             return
         }
         guard let bytes = Self.parseIPv6(text) else { return nil }
-        self.bytes = bytes
+        self.init(validBytes: bytes)
     }
 
     private static func parseIPv4(_ text: Substring) -> [UInt8]? {
@@ -74,20 +74,17 @@ extension IPAddress {
         return parts
     }
 
-    /// The address as an unsigned integer (IPv4 in the low 32 bits).
-    public var integerValue: UInt128 { bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) } }
-
-    /// The address of the same family with this integer value.
+    /// The address of the same family with this integer value (bits beyond the family's width dropped).
     public init(integer: UInt128, isIPv4: Bool) {
-        let count = isIPv4 ? 4 : 16
-        self.init(validBytes: (0..<count).map { UInt8(truncatingIfNeeded: integer >> UInt128(8 * (count - 1 - $0))) })
+        self.integerValue = isIPv4 ? integer & 0xFFFF_FFFF : integer
+        self.isIPv4 = isIPv4
     }
 
     init(validBytes: [UInt8]) {
         precondition(validBytes.count == 4 || validBytes.count == 16)
-        self.bytes = validBytes
+        self.init(integer: validBytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) }, isIPv4: validBytes.count == 4)
     }
 
     /// Bits in an address of this family.
-    public var bitWidth: Int { bytes.count * 8 }
+    public var bitWidth: Int { isIPv4 ? 32 : 128 }
 }

@@ -1,15 +1,22 @@
-/// An IPv4 or IPv6 address as network-order bytes, printed the way RFC 5952 asks.
+/// An IPv4 or IPv6 address, printed the way RFC 5952 asks.
 public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
-    /// 4 bytes (IPv4) or 16 bytes (IPv6).
-    public let bytes: [UInt8]
+    /// The address as an unsigned integer (IPv4 in the low 32 bits). Kept inline rather than as a byte
+    /// array: every datagram carries two addresses and every table is keyed by them, so hashing and
+    /// comparing must cost a few instructions and no heap storage.
+    public let integerValue: UInt128
+    public let isIPv4: Bool
 
     /// From 4 or 16 network-order bytes; nil for any other length.
     public init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
-        self.bytes = bytes
+        self.init(validBytes: bytes)
     }
 
-    public var isIPv4: Bool { bytes.count == 4 }
+    /// 4 bytes (IPv4) or 16 bytes (IPv6), network order.
+    public var bytes: [UInt8] {
+        let count = isIPv4 ? 4 : 16
+        return (0..<count).map { UInt8(truncatingIfNeeded: integerValue >> UInt128(8 * (count - 1 - $0))) }
+    }
 
     /// The number of leading one bits when the address is a contiguous netmask, else nil.
     public var prefixLength: Int? {

@@ -21,8 +21,17 @@ int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error);
 /* The port a socket is bound to (after binding to port 0). */
 int ike_udp_local_port(int fd);
 
-/* Receives one datagram; fills the sender and the local address it was sent to. Returns the length or -errno. */
-ssize_t ike_udp_receive(int fd, uint8_t *buffer, size_t length, ike_address *from, ike_address *to);
+/* One datagram of a batch: its length (-EMSGSIZE when it did not fit), sender and local address. */
+typedef struct {
+    ssize_t length;
+    ike_address from;
+    ike_address to;
+} ike_datagram_info;
+
+/* Receives up to `count` waiting datagrams in one system call (recvmmsg) into `count` buffers of
+ * `size` bytes laid end to end, without waiting. Returns how many arrived (0 when none) or -errno;
+ * fewer than `count` means the socket's queue is empty. */
+int ike_udp_receive_many(int fd, uint8_t *buffers, size_t size, int count, ike_datagram_info *info);
 
 /* Sends a datagram to `to`, from `from`'s address when it is not the wildcard. Returns the length or -errno. */
 ssize_t ike_udp_send(int fd, const uint8_t *buffer, size_t length, const ike_address *to, const ike_address *from);

@@ -16,7 +16,7 @@ extension IKEEngine {
             log(.warning, .proposal, "rule \"\(rule.label)\" has no transform with an implemented auth_method; nothing to offer \(remote)")
             return
         }
-        let cookies = CookiePair(initiator: makeCookie(peer: remote), responder: .zero)
+        let cookies = CookiePair(initiator: makeCookie(), responder: .zero)
         let (machine, actions) = MainModeInitiator.start(offering: transforms, mainModeContext(cookies, local, remote, rule))
         let sa = makePhase1SA(role: .initiator, cookies: cookies, local: local, remote: remote, rule: rule, mainMode: .initiator(machine))
         sa.waiting.append(request)
@@ -58,7 +58,7 @@ extension IKEEngine {
             statistics.halfOpenRefused += 1
             return
         }
-        let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: makeCookie(peer: datagram.remote))
+        let cookies = CookiePair(initiator: message.header.initiatorCookie, responder: makeCookie())
         let shortened = (Phase1Proposal.parse(chosen, ourLifetime: settings.phase1Lifetime)?.lifetimeSeconds ?? 0) > negotiated.lifetimeSeconds
         let (machine, actions) = MainModeResponder.start(answering: offer, saBody: saPayload.body, chosen: chosen, negotiated: negotiated,
                                                          shortenedLifetime: shortened, mainModeContext(cookies, datagram.local, datagram.remote, rule))
