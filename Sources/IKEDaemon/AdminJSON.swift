@@ -16,12 +16,14 @@ enum AdminJSON {
             ("role", .string(sa.role)), ("state", .string(sa.state)),
             ("local", string(sa.local)), ("remote", string(sa.remote)), ("rule", .string(sa.rule)),
             ("peer_vendor_ids", .array(sa.peerVendorIDs.map { .string($0) })),
+            ("dead_peer_detection", .bool(sa.deadPeerDetection)),
             ("ipsec_sas_created", number(sa.counters.ipsecSAsCreated)), ("ipsec_sas_deleted", number(sa.counters.ipsecSAsDeleted)),
             ("receive_decrypt_errors", number(sa.counters.receiveDecryptErrors)), ("receive_hash_errors", number(sa.counters.receiveHashErrors)),
             ("receive_other_errors", number(sa.counters.receiveOtherErrors)),
         ]
         if let transform = sa.transform { pairs.append(("transform", .string(transform))) }
         if let lifetime = sa.lifetimeSeconds { pairs.append(("lifetime_seconds", number(lifetime))) }
+        if let result = sa.deadPeerDetectionResult { pairs.append(("dead_peer_detection_result", .string(result))) }
         if showKeys, let keys = sa.keys {
             var material: [(String, Field)] = [
                 ("algorithm", .string(keys.algorithm.configName)),
@@ -58,6 +60,7 @@ enum AdminJSON {
             ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)), ("quick_mode_busy_dropped", number(s.quickModeBusyDropped)),
             ("informational_ignored", number(s.informationalIgnored)),
             ("half_open_refused", number(s.halfOpenRefused)), ("half_open_evicted", number(s.halfOpenEvicted)),
+            ("dpd_requests_sent", number(s.dpdRequestsSent)), ("dpd_dead_peers", number(s.dpdDeadPeers)),
             ("unauthenticated_dh_deferred", number(s.unauthenticatedComputeDeferred)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),

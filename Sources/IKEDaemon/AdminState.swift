@@ -92,6 +92,8 @@ enum AdminText {
             row("retry_limit", configured: globals.retryLimit != nil, globals.retryLimit ?? IKEDefaults.retryLimit, "count", "retransmissions"),
             row("retry_timer_init", configured: globals.retryTimerInitial != nil, milliseconds(globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial), "ms", "first retransmit interval"),
             row("retry_timer_max", configured: globals.retryTimerMaximum != nil, milliseconds(globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum), "ms", "longest retransmit interval"),
+            row("dpd_interval", configured: globals.dpdInterval != nil, globals.dpdInterval ?? IKEDefaults.dpdIntervalSeconds, "seconds", "DPD idle interval (0: off)"),
+            row("dpd_retries", configured: globals.dpdRetries != nil, globals.dpdRetries ?? IKEDefaults.dpdRetries, "count", "DPD retransmissions"),
             row("-", configured: false, 500, "port", "IKE port"),
             row("-", configured: false, 4500, "port", "NAT-T port"),
         ]

@@ -160,6 +160,10 @@ enum ControlCommands {
         lines.append("STATS: IPsec SA pairs created \(counters.ipsecSAsCreated), deleted \(counters.ipsecSAsDeleted)")
         lines.append("ERRS:  RX decrypt \(counters.receiveDecryptErrors), hash \(counters.receiveHashErrors), other \(counters.receiveOtherErrors)")
         if !sa.peerVendorIDs.isEmpty { lines.append("VID:   peer announced \(sa.peerVendorIDs.joined(separator: ", "))") }
+        if sa.deadPeerDetection {
+            let age = sa.deadPeerDetectionAge.map { ", \(Int($0)) s ago" } ?? ""
+            lines.append("DPD:   Dead Peer Detection (RFC 3706) enabled, last handshake \(sa.deadPeerDetectionResult ?? "not initiated")\(age)")
+        }
         if showKeys, let keys = sa.keys {
             if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
             lines.append(keyLine("SKEYID", keys.skeyid))
@@ -234,6 +238,7 @@ enum ControlCommands {
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
             Half-open:   refused: \(pad(s.halfOpenRefused))   evicted (MM2 never answered): \(pad(s.halfOpenEvicted))   MM3 deferred (DH limit): \(pad(s.unauthenticatedComputeDeferred))
+            Dead Peer Detection: R-U-THERE sent: \(pad(s.dpdRequestsSent))   peers found dead: \(pad(s.dpdDeadPeers))
             Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
             """

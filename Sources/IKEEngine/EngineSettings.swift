@@ -30,6 +30,9 @@ public struct EngineSettings: Sendable {
     var retryLimit: Int { Int(configuration.globals.retryLimit ?? IKEDefaults.retryLimit) }
     var retryInitial: Double { configuration.globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial }
     var retryMaximum: Double { configuration.globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum }
+    /// Seconds without a verified message from a DPD-capable peer before R-U-THERE (0: DPD off).
+    var dpdInterval: Double { Double(configuration.globals.dpdInterval ?? IKEDefaults.dpdIntervalSeconds) }
+    var dpdRetries: Int { Int(configuration.globals.dpdRetries ?? IKEDefaults.dpdRetries) }
     var expireTimer: Double { Double(configuration.globals.expireTimer ?? IKEDefaults.expireTimer) }
     var phase1Lifetime: UInt32 { configuration.globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds }
     var phase1NonceLength: Int { Int(configuration.globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength) }

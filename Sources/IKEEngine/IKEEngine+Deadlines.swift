@@ -42,6 +42,9 @@ extension IKEEngine {
                 return
             case .responderLifetime:
                 sendResponderLifetimeIfDue(sa)
+            case .deadPeerDetection:
+                deadPeerDetectionDue(sa)
+                guard !sa.isDead else { return }
             }
         }
         for exchange in Array(sa.quickModes.values) where !exchange.isFinished {
@@ -63,7 +66,7 @@ extension IKEEngine {
             if let quickMode = sa.quickModes[id], !quickMode.isFinished { presumePhase1Dead(sa, quickMode) }
         case .informational(let id):
             sa.driver.forget(exchange)
-            log(.warning, .operational, "informational \(hex(id)) to \(sa.remote) got no answer after \(settings.retryLimit) retransmissions")
+            informationalUnanswered(id, on: sa)
         }
     }
 

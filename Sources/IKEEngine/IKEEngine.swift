@@ -110,7 +110,7 @@ public final class IKEEngine {
 
     /// The Phase 1 SAs, for `ikeadm dump p1`.
     public var phase1Summaries: [Phase1Summary] {
-        phase1.values.filter { !$0.isDead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map(Phase1Summary.init)
+        phase1.values.filter { !$0.isDead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map { Phase1Summary($0, now: now) }
     }
 
     /// The IPsec SAs, for `ikeadm dump sa`.

@@ -41,6 +41,9 @@ public struct EngineStatistics: Sendable, Equatable {
     /// MM3 left unanswered (the peer retransmits) because the limit of unauthenticated
     /// Diffie-Hellman work in flight was reached.
     public var unauthenticatedComputeDeferred = 0
+    /// R-U-THERE requests sent (RFC 3706), and peers found dead (no ACK after dpd_retries).
+    public var dpdRequestsSent = 0
+    public var dpdDeadPeers = 0
 
     public init() {}
 

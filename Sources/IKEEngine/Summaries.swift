@@ -19,8 +19,17 @@ public struct Phase1Summary: Sendable, Equatable {
     public var keys: Phase1KeyMaterial?
     /// The vendor IDs the peer announced, by name where known (else hex): the extensions it offers.
     public var peerVendorIDs: [String]
+    /// Dead Peer Detection runs on this SA (the peer announced it and dpd_interval is not 0).
+    public var deadPeerDetection: Bool
+    /// The last DPD handshake: not initiated, in progress, successful, failed.
+    public var deadPeerDetectionResult: String?
+    /// Seconds since that result.
+    public var deadPeerDetectionAge: Double?
 
-    init(_ sa: Phase1SA) {
+    init(_ sa: Phase1SA, now: EngineInstant) {
+        deadPeerDetection = sa.dpd != nil
+        deadPeerDetectionResult = sa.dpd?.result.rawValue
+        deadPeerDetectionAge = sa.dpd?.resultTime.map { now.seconds(since: $0) }
         peerVendorIDs = sa.peerVendorIDs.map { VendorIDCatalog.name(of: $0) ?? $0.map { String(format: "%02x", $0) }.joined() }
         initiatorCookie = sa.initiatorCookie.value
         responderCookie = sa.responderCookie.value

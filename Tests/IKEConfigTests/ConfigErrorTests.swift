@@ -71,6 +71,10 @@ struct ConfigErrorTests {
         ErrorCase(name: "nonce length", text: "p1_nonce_len 300", expected: "1:1: p1_nonce_len 300 is outside 8-256 bytes"),
         ErrorCase(name: "retry timers reversed", text: "retry_timer_init 40", expected: "1:1: retry_timer_init (40.0 s) is larger than retry_timer_max (30.0 s)"),
         ErrorCase(name: "retry limit zero", text: "retry_limit 0", expected: "1:1: retry_limit 0 is outside 1-100"),
+        ErrorCase(name: "DPD interval too long", text: "dpd_interval 90000", expected: "1:1: dpd_interval 90000 is outside 0-86400 seconds (0 turns DPD off)"),
+        ErrorCase(name: "DPD retries zero", text: "dpd_retries 0", expected: "1:1: dpd_retries 0 is outside 1-100"),
+        ErrorCase(name: "DPD interval inside a rule closes it", text: "\(xform)\n{ label \"a\" local_addr 10.0.0.1 remote_addr 10.0.0.2\ndpd_interval 3",
+                  expected: "3:1: expected '}' to close rule \"a\" opened at 2:1"),
         ErrorCase(name: "transform lifetime below minimum", text: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes p1_lifetime_secs 5 }", expected: "1:1: p1_lifetime_secs 5 is below the minimum of 60"),
     ]
 

@@ -79,6 +79,8 @@ enum RandomModel {
         globals.ldapServers = Bool.random(using: &generator) ? ["ldap1", "ldap2:636"] : []
         globals.pkcs11Path = maybe("/usr/lib/libpkcs11.so")
         globals.retryLimit = maybe(UInt32.random(in: 1...100, using: &generator))
+        globals.dpdInterval = maybe(UInt32.random(in: 0...86400, using: &generator))
+        globals.dpdRetries = maybe(UInt32.random(in: 1...100, using: &generator))
         globals.retryTimerInitial = maybe(Double(Int.random(in: 1...20, using: &generator)) / 4)
         globals.retryTimerMaximum = globals.retryTimerInitial.map { $0 + Double(Int.random(in: 0...40, using: &generator)) / 2 }
         globals.proxy = maybe("http://proxy:8080")

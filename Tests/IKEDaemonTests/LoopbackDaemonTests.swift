@@ -123,7 +123,11 @@ struct LoopbackDaemonTests {
         #expect(dumpA.contains("ESP AES-CBC-256/HMAC-SHA2-256"))
         let p1 = try a.adm(["dump", "p1"]).standardOutput
         #expect(p1.contains("initiator  ACTIVE") && p1.contains("SHA2-256/MODP-2048"))
+        // Both announce RFC 3706, so each runs DPD on the SA.
+        #expect(p1.contains("VID:   peer announced RFC 3706 DPD"), "\(p1)")
+        #expect(p1.contains("DPD:   Dead Peer Detection (RFC 3706) enabled, last handshake not initiated"), "\(p1)")
         let stats = try b.adm(["get", "stats"]).standardOutput
+        #expect(stats.contains("Dead Peer Detection: R-U-THERE sent:"))
         #expect(stats.contains("Current:   initiator:          0   responder:          1"))
         // A delete from b removes the SAs on a.
         #expect(try b.adm(["del", "sa", "127.0.0.1"]).status == 0)
@@ -237,6 +241,7 @@ struct LoopbackDaemonTests {
         #expect(defaults.contains("p1_lifetime_secs  default          3600 seconds   phase 1 lifetime"))
         #expect(defaults.contains("retry_timer_init  config            200 ms        first retransmit interval"))
         #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
+        #expect(defaults.contains("dpd_interval      default            30 seconds   DPD idle interval (0: off)"), "\(defaults)")
         #expect(try daemon.adm(["dump", "groups"]).standardOutput.contains("     14       112  MODP-2048"))
         #expect(try daemon.adm(["dump", "encralgs"]).standardOutput.contains("      7  aes             128-256"))
         #expect(try daemon.adm(["dump", "authalgs"]).standardOutput.contains("Completed dump of authalgs (5)"))

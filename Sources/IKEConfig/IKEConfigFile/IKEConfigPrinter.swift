@@ -9,6 +9,8 @@ public enum IKEConfigPrinter {
         for selector in globals.certificateRoots { lines.append("cert_root \(quoted(selector.text))") }
         for selector in globals.certificateTrust { lines.append("cert_trust \(quoted(selector.text))") }
         if let value = globals.expireTimer { lines.append("expire_timer \(value)") }
+        if let value = globals.dpdInterval { lines.append("dpd_interval \(value)") }
+        if let value = globals.dpdRetries { lines.append("dpd_retries \(value)") }
         if globals.ignoreCRLs { lines.append("ignore_crls") }
         if !globals.ldapServers.isEmpty { lines.append("ldap_server \(quoted(globals.ldapServers.joined(separator: ",")))") }
         if let value = globals.pkcs11Path { lines.append("pkcs11_path \(quoted(value))") }

@@ -18,6 +18,12 @@ enum IKEConfigValidator {
             let keyword = globals.retryTimerInitial != nil ? "retry_timer_init" : "retry_timer_max"
             problems.append(ConfigDiagnostic(at(keyword), "retry_timer_init (\(initial) s) is larger than retry_timer_max (\(maximum) s)"))
         }
+        if let interval = globals.dpdInterval, !IKEDefaults.dpdIntervals.contains(interval) {
+            problems.append(ConfigDiagnostic(at("dpd_interval"), "dpd_interval \(interval) is outside 0-\(IKEDefaults.dpdIntervals.upperBound) seconds (0 turns DPD off)"))
+        }
+        if let retries = globals.dpdRetries, !IKEDefaults.retryLimits.contains(retries) {
+            problems.append(ConfigDiagnostic(at("dpd_retries"), "dpd_retries \(retries) is outside \(IKEDefaults.retryLimits.lowerBound)-\(IKEDefaults.retryLimits.upperBound)"))
+        }
         if globals.expireTimer == 0 { problems.append(ConfigDiagnostic(at("expire_timer"), "expire_timer must be at least 1 second")) }
         for keyword in ["p1_nonce_len", "p2_nonce_len"] {
             let value = keyword == "p1_nonce_len" ? globals.phase1NonceLength : globals.phase2NonceLength

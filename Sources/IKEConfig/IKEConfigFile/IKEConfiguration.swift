@@ -14,6 +14,9 @@ public struct GlobalParameters: Hashable, Sendable {
     public var proxy: String?
     public var socks: String?
     public var useHTTP = false
+    /// Extension parameters (not Solaris): Dead Peer Detection's idle interval and retransmissions.
+    public var dpdInterval: UInt32?
+    public var dpdRetries: UInt32?
     /// Phase 1 defaults.
     public var phase1LifetimeSeconds: UInt32?
     public var phase1NonceLength: UInt32?

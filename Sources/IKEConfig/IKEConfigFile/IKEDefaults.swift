@@ -30,6 +30,15 @@ public enum IKEDefaults {
         return settings
     }()
 
+    /// Dead Peer Detection (RFC 3706) is not an ike.config setting on Solaris; `dpd_interval` and
+    /// `dpd_retries` are this suite's extension parameters. 30 s without a verified message from a
+    /// peer that announced DPD before an R-U-THERE goes out (strongSwan's `dpddelay` default), and
+    /// 5 retransmissions of it, with the retry_timer backoff, before the peer counts as dead.
+    public static let dpdIntervalSeconds: UInt32 = 30
+    public static let dpdRetries: UInt32 = 5
+    /// 0 turns DPD off.
+    public static let dpdIntervals: ClosedRange<UInt32> = 0...86400
+
     /// Limits enforced on configured values (the "minimum/maximum" rows of `ikeadm get defaults`).
     public static let minimumPhase1LifetimeSeconds: UInt32 = 60
     public static let minimumPhase2LifetimeSeconds: UInt32 = 60

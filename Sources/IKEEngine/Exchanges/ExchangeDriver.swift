@@ -47,11 +47,12 @@ struct ExchangeDriver {
         slots[key, default: ExchangeSlot()].accepted(bytes)
     }
 
-    /// The exchange sends `bytes` as `delivery`.
-    mutating func sent(_ bytes: [UInt8], _ delivery: Delivery, on key: ExchangeKey, at now: EngineInstant, settings: EngineSettings) {
+    /// The exchange sends `bytes` as `delivery`; a request is sent again up to `retryLimit` times
+    /// (retry_limit when nil).
+    mutating func sent(_ bytes: [UInt8], _ delivery: Delivery, on key: ExchangeKey, at now: EngineInstant, settings: EngineSettings, retryLimit: Int? = nil) {
         switch delivery {
         case .request:
-            slots[key, default: ExchangeSlot()].request(bytes, at: now, settings: settings)
+            slots[key, default: ExchangeSlot()].request(bytes, at: now, settings: settings, limit: retryLimit)
         case .reply:
             slots[key, default: ExchangeSlot()].reply(bytes)
         case .replyAndRequest:

@@ -6,14 +6,17 @@ struct ExchangeSlot {
     /// The message we are waiting for an answer to.
     private(set) var pending: [UInt8]?
     private(set) var attempts = 0
+    /// Retransmissions allowed for this request (nil: retry_limit).
+    private(set) var limit: Int?
     private(set) var deadline: EngineInstant?
     /// The last message accepted on this slot and what we answered it with (nil: nothing, or not yet).
     private(set) var lastReceived: [UInt8]?
     private(set) var lastAnswer: [UInt8]?
 
-    mutating func request(_ bytes: [UInt8], at now: EngineInstant, settings: EngineSettings) {
+    mutating func request(_ bytes: [UInt8], at now: EngineInstant, settings: EngineSettings, limit: Int? = nil) {
         pending = bytes
         attempts = 0
+        self.limit = limit
         deadline = now.adding(seconds: settings.retransmitInterval(attempt: 0))
     }
 
@@ -45,7 +48,7 @@ struct ExchangeSlot {
     /// Checks the timer: retransmit with the ike.config backoff, or give up after retry_limit tries.
     mutating func due(at now: EngineInstant, settings: EngineSettings) -> Due {
         guard let deadline, deadline <= now else { return .nothing }
-        guard let pending, attempts < settings.retryLimit else {
+        guard let pending, attempts < (limit ?? settings.retryLimit) else {
             stop()
             return .giveUp
         }

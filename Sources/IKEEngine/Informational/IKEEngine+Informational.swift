@@ -53,6 +53,8 @@ extension IKEEngine {
                 }
                 for exchange in waiting { completeInitiator(sa, exchange) }
                 if waiting.isEmpty { ignoreInformational(sa, "a CONNECTED for no committed Quick Mode") }
+            case .areYouThereAck(let notify):
+                if !receivedAreYouThereAck(notify, on: sa) { ignoreInformational(sa, "an R-U-THERE-ACK we did not ask for") }
             case .areYouThere(let notify):
                 sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
             case .peerError(let notify):
@@ -101,12 +103,15 @@ extension IKEEngine {
     }
 
     /// Sends a protected informational with `payloads` after HASH(1).
-    func sendInformational(_ sa: Phase1SA, _ payloads: [Payload], _ delivery: Delivery = .oneWay) {
-        guard let keying = sa.establishedKeying else { return }
+    /// Returns its message ID (nil when the SA is not established).
+    @discardableResult
+    func sendInformational(_ sa: Phase1SA, _ payloads: [Payload], _ delivery: Delivery = .oneWay, retryLimit: Int? = nil) -> UInt32? {
+        guard let keying = sa.establishedKeying else { return nil }
         let id = sa.driver.makeMessageID(random)
         let bytes = InformationalExchange.seal(payloads, messageID: id, keying)
-        sa.driver.sent(bytes, delivery, on: .informational(id), at: now, settings: settings)
+        sa.driver.sent(bytes, delivery, on: .informational(id), at: now, settings: settings, retryLimit: retryLimit)
         send(bytes, from: sa.local, to: sa.remote)
+        return id
     }
 
     func sendNotify(_ sa: Phase1SA, _ type: NotifyMessageType, protocolID: SecurityProtocol, spi: [UInt8]) {

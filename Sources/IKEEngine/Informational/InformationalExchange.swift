@@ -22,6 +22,8 @@ enum InformationalExchange {
         case connected(spi: [UInt8])
         /// R-U-THERE (RFC 3706): answered with an ACK carrying the same sequence number.
         case areYouThere(NotificationPayload)
+        /// R-U-THERE-ACK: the answer to ours, when its sequence number matches.
+        case areYouThereAck(NotificationPayload)
         /// An error notify from the peer (it refuses one of our Quick Modes).
         case peerError(NotificationPayload)
         /// Verified but nothing to do: counted and logged.
@@ -145,6 +147,8 @@ enum InformationalExchange {
             return .connected(spi: notify.spi)
         case .dpdRUThere:
             return .areYouThere(notify)
+        case .dpdRUThereAck:
+            return .areYouThereAck(notify)
         default:
             // RESPONDER-LIFETIME for an IPsec SA outside Quick Mode, REPLAY-STATUS, an ACK we did not
             // ask for, unknown status types: nothing to do.

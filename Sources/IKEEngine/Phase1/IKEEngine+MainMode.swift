@@ -215,6 +215,7 @@ extension IKEEngine {
         log(.info, .phase1, "Phase 1 SA \(sa.initiatorCookie):\(sa.responderCookie) established with \(sa.remote) as \(sa.role.rawValue): \(keying.negotiated.summary)")
         // INITIAL-CONTACT, now authenticated: the peer's earlier SAs with us are stale.
         if sa.peerSentInitialContact { forgetEarlierSAs(of: sa) }
+        startDeadPeerDetection(sa)
         let waiting = sa.waiting
         sa.waiting = []
         for request in waiting { startQuickMode(sa, request: request) }

@@ -23,6 +23,8 @@ enum Phase1Timer: CaseIterable, Hashable {
     case lifetime
     /// RESPONDER-LIFETIME owed to the initiator at the latest by then.
     case responderLifetime
+    /// Dead Peer Detection: look whether the peer has been quiet for dpd_interval.
+    case deadPeerDetection
 }
 
 /// A Quick Mode exchange's timers (retransmission in its slot).

@@ -1,11 +1,11 @@
 import ISAKMP
 
-/// Vendor IDs (RFC 2408 §3.16) in MM1 and MM2: the ones we announce (only what we implement: none
-/// yet; DPD and NAT-T add theirs when they land), and the peer's, recorded on the SA so `ikeadm dump
+/// Vendor IDs (RFC 2408 §3.16) in MM1 and MM2: the ones we announce (only what we implement: RFC
+/// 3706 DPD; NAT-T adds its own when it lands), and the peer's, recorded on the SA so `ikeadm dump
 /// p1` shows which extensions it announced.
 struct VendorIDContributor: MainModeContributor {
     /// What this daemon announces.
-    static let announced: [[UInt8]] = []
+    static let announced: [[UInt8]] = [VendorIDCatalog.deadPeerDetection]
 
     func payloads(for message: MainModeMessage, on sa: Phase1SA, engine: IKEEngine) -> [Payload] {
         switch message {
