@@ -5,80 +5,49 @@ import IKEEngine
 import IKETestSupport
 import IPsecTypes
 
-/// `ikebench engine N…`: one responder engine holding N established Phase 1 SAs (each with an
-/// IPsec SA pair), negotiated in memory against one initiator engine that speaks from N addresses.
-/// Diffie-Hellman is answered from one pre-computed key pair per side (the point is the engine's
-/// own cost per datagram and per deadline, which must stay flat as N grows).
+/// `ikebench engine N…`: the engine's own cost per datagram and per deadline with N established SAs
+/// (`EstablishedEngines`), which must stay flat as N grows.
 func engineScaleBenchmark(sizes: [Int]) throws {
-    let config = """
-        p1_xform { auth_method preshared oakley_group 14 auth_alg sha256 encr_alg aes(128) }
-        p2_pfs 0
-        { label "all" local_addr 10.0.0.0/8 remote_addr 10.0.0.0/8 }
-        """
-    let settings = EngineSettings(
-        configuration: try IKEConfigParser.load(config, file: "bench"),
-        presharedKeys: try PresharedParser.load("{ localidtype IP localid 10.0.0.0/8 remoteidtype IP remoteid 10.0.0.0/8 key \"bench key\" }\n", file: "bench"),
-        policies: try IPsecPolicyParser.load("{laddr 10.0.0.0/8 raddr 10.0.0.0/8} ipsec {encr_algs aes(128) encr_auth_algs sha256}\n", file: "bench"))
-    let group = DHGroup(rawValue: 14)
-    let initiatorKey = try DHPrivateKey.generate(group), responderKey = try DHPrivateKey.generate(group)
-    let secret = try initiatorKey.sharedSecret(withPeer: responderKey.publicValue)
-    func answer(_ job: ComputeJob, ours: DHPrivateKey) -> ComputeResult {
-        switch job {
-        case .generateKey: .key(ours)
-        case .agree, .generateAndAgree: .keyAndSecret(ours, secret)
-        }
-    }
-    let responderAddress = IPAddress("10.0.0.2")!
     print("engine scale: established Phase 1 SAs (each with an IPsec SA pair) in one responder engine")
     for count in sizes {
-        let initiator = IKEEngine(settings: settings, random: SeededRandom(seed: 1))
-        let responder = IKEEngine(settings: settings, random: SeededRandom(seed: 2))
-        var clock = EngineInstant(nanoseconds: 1_000_000_000)
-        var lastToResponder: [Datagram] = []
-        /// Delivers effects until quiet; what reached the responder last is kept per peer.
-        func run(_ event: EngineEvent, into first: IKEEngine) {
-            var queue: [(IKEEngine, EngineEvent)] = [(first, event)]
-            while !queue.isEmpty {
-                let (engine, next) = queue.removeFirst()
-                for effect in engine.handle(next, at: clock) {
-                    switch effect {
-                    case .send(let datagram):
-                        let target = engine === initiator ? responder : initiator
-                        let arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
-                        if target === responder { lastToResponder.append(arriving) }
-                        queue.append((target, .datagram(arriving)))
-                    case .compute(let token, let job, _):
-                        queue.append((engine, .computed(token: token, answer(job, ours: engine === initiator ? initiatorKey : responderKey))))
-                    case .installSAs, .deleteSA, .log: break
-                    }
-                }
-            }
-        }
-        let memoryBefore = residentBytes()
-        let start = ContinuousClock.now
-        for index in 0..<count {
-            let local = IPAddress(integer: 0x0A01_0000 + UInt128(index), isIPv4: true)
-            run(.acquire(AcquireRequest(localAddress: local, remoteAddress: responderAddress)), into: initiator)
-            clock = clock.adding(seconds: 0.0001)
-        }
-        let built = ContinuousClock.now - start
-        let memoryAfter = residentBytes()
-        let established = responder.phase1Summaries.count
-        precondition(established == count && responder.ipsecSummaries.count == count, "\(established) of \(count) established")
+        // DPD off: only the replayed datagrams run.
+        let engines = try EstablishedEngines(count: count, extraConfig: "dpd_interval 0")
+        let responder = engines.responder
         // QM3s, replayed round-robin: each is a repeat the responder recognises (cookies, message ID).
-        let replays = Array(lastToResponder.suffix(min(count, 4096)))
+        let replays = Array(engines.toResponder.suffix(min(count, 4096)))
         var index = 0
         let perDatagram = timePerOperation(iterations: 20_000) {
-            _ = responder.handle(.datagram(replays[index % replays.count]), at: clock)
+            _ = responder.handle(.datagram(replays[index % replays.count]), at: engines.clock)
             index += 1
         }
         var sink: EngineInstant?
         let perDeadline = timePerOperation(iterations: 200_000) { sink = responder.nextDeadline() }
         precondition(sink != nil)
-        let perSA = Double(memoryAfter - memoryBefore) / Double(count) / 2
+        let perSA = Double(engines.memoryGrowth) / Double(count) / 2
+        let built = engines.buildTime
         print(String(format: "  %7d SAs: handle one datagram %7.2f µs, nextDeadline() %6.3f µs, ~%5.0f bytes per side per SA (P1 + IPsec pair), negotiation %6.1f µs each",
                      count, perDatagram, perDeadline, perSA, Double(built.components.seconds * 1_000_000) / Double(count) + Double(built.components.attoseconds) / 1e12 / Double(count)))
     }
+}
+
+/// `ikebench timers N SECONDS`: N established SAs with Dead Peer Detection on (dpd_interval 30, both
+/// sides), SECONDS of virtual time in 100 ms ticks with every R-U-THERE and ACK delivered: the CPU
+/// per virtual second both engines spend on their timers and the DPD exchanges they cause.
+func timerBenchmark(count: Int, seconds: Int) throws {
+    let engines = try EstablishedEngines(count: count, extraConfig: "dpd_interval 30")
+    engines.resetCounts()
+    let start = ContinuousClock.now
+    for _ in 0..<(seconds * 10) {
+        engines.clock = engines.clock.adding(seconds: 0.1)
+        engines.run(.tick, into: engines.initiator)
+        engines.run(.tick, into: engines.responder)
+    }
+    let elapsed = ContinuousClock.now - start
+    let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+    let sent = engines.initiator.statistics.dpdRequestsSent + engines.responder.statistics.dpdRequestsSent
+    let dead = engines.initiator.statistics.dpdDeadPeers + engines.responder.statistics.dpdDeadPeers
+    print(String(format: "timers: %d SAs, %d s virtual: %.2f ms CPU per virtual second (both engines), %d R-U-THERE sent, %d datagrams, %d peers found dead, %.1f µs per DPD exchange",
+                 count, seconds, micros / 1000 / Double(seconds), sent, engines.delivered, dead, sent > 0 ? micros / Double(sent) : 0))
 }
 
 /// Mean µs per call of `body` over `iterations` calls.

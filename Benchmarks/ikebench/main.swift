@@ -1,7 +1,8 @@
 // ikebench: time per operation of the foundations in release mode (docs/PERFORMANCE.md).
 // Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run;
 // `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP);
-// `ikebench engine [N…]` the engine's cost per datagram and per deadline with N established SAs.
+// `ikebench engine [N…]` the engine's cost per datagram and per deadline with N established SAs;
+// `ikebench timers N SECONDS` the CPU timers and Dead Peer Detection take with N SAs.
 import Foundation
 import IKEConfig
 import IKECrypto
@@ -149,6 +150,11 @@ if CommandLine.arguments.dropFirst().first == "xfrm" {
 }
 if CommandLine.arguments.dropFirst().first == "mm1" {
     try mm1Benchmark(count: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 100_000)
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "timers" {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    try timerBenchmark(count: numbers.first ?? 10_000, seconds: numbers.dropFirst().first ?? 120)
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "engine" {
