@@ -60,7 +60,7 @@ enum AdminJSON {
             ("quick_mode_refused", number(s.quickModeRefused)), ("phase1_presumed_dead", number(s.phase1PresumedDead)), ("quick_mode_busy_dropped", number(s.quickModeBusyDropped)),
             ("informational_ignored", number(s.informationalIgnored)),
             ("half_open_refused", number(s.halfOpenRefused)), ("half_open_evicted", number(s.halfOpenEvicted)),
-            ("dpd_requests_sent", number(s.dpdRequestsSent)), ("dpd_dead_peers", number(s.dpdDeadPeers)),
+            ("dpd_requests_sent", number(s.dpdRequestsSent)), ("dpd_requests_answered", number(s.dpdRequestsAnswered)), ("dpd_dead_peers", number(s.dpdDeadPeers)),
             ("unauthenticated_dh_deferred", number(s.unauthenticatedComputeDeferred)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),

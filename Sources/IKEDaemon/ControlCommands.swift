@@ -238,7 +238,7 @@ enum ControlCommands {
             IPsec SAs:   installed: \(pad(s.ipsecSAsInstalled))   deleted: \(pad(s.ipsecSAsDeleted))
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
             Half-open:   refused: \(pad(s.halfOpenRefused))   evicted (MM2 never answered): \(pad(s.halfOpenEvicted))   MM3 deferred (DH limit): \(pad(s.unauthenticatedComputeDeferred))
-            Dead Peer Detection: R-U-THERE sent: \(pad(s.dpdRequestsSent))   peers found dead: \(pad(s.dpdDeadPeers))
+            Dead Peer Detection: R-U-THERE sent: \(pad(s.dpdRequestsSent))   answered: \(pad(s.dpdRequestsAnswered))   peers found dead: \(pad(s.dpdDeadPeers))
             Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
             """

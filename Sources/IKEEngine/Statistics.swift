@@ -43,6 +43,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var unauthenticatedComputeDeferred = 0
     /// R-U-THERE requests sent (RFC 3706), and peers found dead (no ACK after dpd_retries).
     public var dpdRequestsSent = 0
+    /// The peers' R-U-THERE we answered with an ACK.
+    public var dpdRequestsAnswered = 0
     public var dpdDeadPeers = 0
 
     public init() {}

@@ -26,6 +26,7 @@ struct DeadPeerDetectionTests {
         for node in network.nodes {
             #expect(node.engine.statistics.dpdRequestsSent >= 2, "an R-U-THERE about every interval of quiet")
             #expect(node.engine.statistics.dpdDeadPeers == 0)
+            #expect(node.engine.statistics.dpdRequestsAnswered >= 1, "and answers the other's")
             #expect(node.engine.phase1Summaries.first?.deadPeerDetectionResult == "successful")
             #expect(node.kernel.installed.count == 2)
         }

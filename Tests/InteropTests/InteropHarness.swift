@@ -44,10 +44,11 @@ final class InteropHarness {
         _ = try? run(["down", id])
     }
 
+    /// Runs peers.sh with `arguments`; `environment` entries (`NAME=value`) are added to its own.
     @discardableResult
-    func run(_ arguments: [String]) throws -> ProductRunner.Result {
+    func run(_ arguments: [String], environment: [String] = []) throws -> ProductRunner.Result {
         // posix_spawn + waitpid: the script leaves peers running in the background.
-        let outcome = Spawn.run(["/bin/bash", Self.script] + arguments)
+        let outcome = Spawn.run(["/usr/bin/env"] + environment + ["/bin/bash", Self.script] + arguments)
         return ProductRunner.Result(status: outcome.status, standardOutput: outcome.output, standardError: outcome.errors)
     }
 

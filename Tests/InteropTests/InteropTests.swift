@@ -59,9 +59,10 @@ struct InteropTests {
         suites.flatMap { suite in [true, false].map { InteropCase(peer: peer, suite: suite, weInitiate: $0) } }
     }
 
-    func startPeer(_ harness: InteropHarness, _ peer: String, _ suite: InteropSuite, key: String, ike: String? = nil, nets: [String] = []) throws {
+    /// `dpd`: the peer runs Dead Peer Detection with this delay in seconds.
+    func startPeer(_ harness: InteropHarness, _ peer: String, _ suite: InteropSuite, key: String, ike: String? = nil, nets: [String] = [], dpd: Int? = nil) throws {
         let esp = peer == "strongswan" ? suite.strongSwanESP : suite.libreswanESP
-        let started = try harness.run([peer, harness.id, ike ?? suite.ike, esp, suite.mode, suite.peerPFS, key] + nets)
+        let started = try harness.run([peer, harness.id, ike ?? suite.ike, esp, suite.mode, suite.peerPFS, key] + nets, environment: dpd.map { ["PEER_DPD=\($0)"] } ?? [])
         #expect(started.status == 0, "\(started.standardError)")
     }
 

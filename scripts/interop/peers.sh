@@ -8,7 +8,10 @@
 #   peers.sh strongswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]   start charon with one IKEv1 connection
 #   peers.sh libreswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]    start pluto with one IKEv1 connection
 #                                                      "interop"; the nets are its traffic (default: the two hosts)
+#                                                      PEER_DPD=SECONDS in the environment: the peer runs DPD
+#                                                      (R-U-THERE after that much quiet, gives up after 3 x)
 #   peers.sh initiate ID | terminate ID | status ID    act on the peer's connection
+#   peers.sh isolate ID                                the peer's link goes down: it vanishes without a word
 #   peers.sh down ID
 set -euo pipefail
 
@@ -92,6 +95,8 @@ charon-systemd {
 CONF
     local esp_proposal=$esp
     [ "$pfs" != none ] && esp_proposal="$esp-$pfs"
+    local dpd=""
+    [ -n "${PEER_DPD:-}" ] && dpd=$(printf '    dpd_delay = %ss\n    dpd_timeout = %ss' "$PEER_DPD" "$((PEER_DPD * 3))")
     cat > "$dir/swanctl.conf" <<CONF
 connections {
   interop {
@@ -100,6 +105,7 @@ connections {
     remote_addrs = $US
     proposals = $ike
     rekey_time = 4h
+$dpd
     local { auth = psk
       id = $PEER }
     remote { auth = psk
@@ -111,6 +117,7 @@ connections {
         esp_proposals = $esp_proposal
         mode = $mode
         start_action = none
+        dpd_action = clear
       }
     }
   }
@@ -141,6 +148,8 @@ libreswan() {
     [ "$pfs" != none ] && pfs_setting=yes
     # Libreswan spells the group after a semicolon: aes128-sha1;modp2048.
     local ike_libreswan="${ike%-*};${ike##*-}"
+    local dpd=""
+    [ -n "${PEER_DPD:-}" ] && dpd=$(printf '    dpddelay=%s\n    dpdtimeout=%s\n    dpdaction=clear' "$PEER_DPD" "$((PEER_DPD * 3))")
     cat > "$dir/ipsec.conf" <<CONF
 config setup
     logfile=$dir/pluto.log
@@ -165,6 +174,7 @@ $subnets
     leftupdown=%disabled
     ikelifetime=4h
     salifetime=1h
+$dpd
     auto=add
 CONF
     printf '%s %s : PSK "%s"\n' "$PEER" "$US" "$key" > "$dir/ipsec.secrets"
@@ -194,6 +204,7 @@ peer_command() {
         libreswan:initiate) timeout 30 /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --initiate --name interop ;;
         libreswan:terminate) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --terminate --name interop ;;
         libreswan:status) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --trafficstatus; /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --showstates ;;
+        *:isolate) ip netns exec "$(ns_peer "$id")" ip link set "ip-$id" down ;;
         *) die "unknown action $action for $kind" ;;
     esac
 }
@@ -215,7 +226,7 @@ case "$command" in
     up) up "$@" ;;
     strongswan) strongswan "$@" ;;
     libreswan) libreswan "$@" ;;
-    initiate|terminate|status) peer_command "$1" "$command" ;;
+    initiate|terminate|status|isolate) peer_command "$1" "$command" ;;
     shim-path) mkdir -p "$(state "$1")"; shim "$1" ;;
     down) down "$@" ;;
     *) die "usage: see the header of $0" ;;

@@ -56,6 +56,7 @@ extension IKEEngine {
             case .areYouThereAck(let notify):
                 if !receivedAreYouThereAck(notify, on: sa) { ignoreInformational(sa, "an R-U-THERE-ACK we did not ask for") }
             case .areYouThere(let notify):
+                statistics.dpdRequestsAnswered += 1
                 sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
             case .peerError(let notify):
                 log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
