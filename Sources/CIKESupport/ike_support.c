@@ -77,7 +77,7 @@ int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error) 
     int fd = socket(local->family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    /* No SO_REUSEADDR: a port another IKE daemon holds must fail here, not be shared with it. */
     if (local->family == 4) {
         setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     } else {

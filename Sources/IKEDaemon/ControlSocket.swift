@@ -25,8 +25,8 @@ public enum ControlSocket {
         return (address, socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1))
     }
 
-    /// A listening socket at `path` (an old socket file there is replaced): mode 0600, or 0660 owned
-    /// by `group` when one is configured.
+    /// A listening socket at `path` (a stale socket file there is replaced; one a running daemon
+    /// answers on is not): mode 0600, or 0660 owned by `group` when one is configured.
     static func listen(at path: String, group: UInt32? = nil) throws(DaemonError) -> Int32 {
         var (address, length) = try address(path)
         // Under a root prefix /var/run may not exist yet.
@@ -35,6 +35,7 @@ public enum ControlSocket {
             directory += "/" + part
             mkdir(directory, 0o755)
         }
+        if isAnswered(path) { throw DaemonError("the control socket \(path) belongs to a running in.iked; not taking it over") }
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("control socket: \(String(cString: strerror(errno)))") }
@@ -46,6 +47,15 @@ public enum ControlSocket {
             throw DaemonError("control socket \(path): \(message)")
         }
         return fd
+    }
+
+    /// Whether something accepts connections on the socket at `path`.
+    static func isAnswered(_ path: String) -> Bool {
+        guard var (address, length) = try? address(path) else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } } == 0
     }
 
     /// A group given by number or name.

@@ -38,6 +38,8 @@ public struct DaemonOptions: Sendable {
     /// Tunnel interfaces' outer addresses given on the command line (`--tunnel NAME=LOCAL,REMOTE`):
     /// the in-memory kernel has no interfaces to ask; otherwise they are read over rtnetlink.
     public var tunnels: [String: TunnelEndpoints] = [:]
+    /// The pid file that makes this the only in.iked for its files (nil: none, for in-process daemons).
+    public var pidFile: String?
     /// What unauthenticated peers can make the daemon hold and compute (docs/PROTOCOL.md).
     public var halfOpenLimits = HalfOpenLimits()
 

@@ -22,6 +22,8 @@ public final class IKEDaemon: @unchecked Sendable {
     let logger: Logger
     private var sockets: [UDPSocket] = []
     private var controlFD: Int32 = -1
+    /// Held (locked) for the daemon's life; removed when it ends.
+    private var pidFile: PidFile?
     /// ikeadm clients being served; at most `maximumControlClients`.
     private var controlClients: [ControlConnection] = []
     /// The descriptor the request being answered carried (see `clientFile`).
@@ -56,6 +58,8 @@ public final class IKEDaemon: @unchecked Sendable {
         self.logger = logger
         self.debugCategories = options.debugCategories
         self.privilege = options.privilege
+        // One instance: before any socket is touched, so a second daemon never disturbs the first.
+        pidFile = try options.pidFile.map { path throws(DaemonError) in try PidFile(path: path) }
         let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
         for warning in UnimplementedSettings.warnings(settings.configuration) { logger.warning("\(warning)") }
         engine = IKEEngine(settings: settings, random: SystemRandom())

@@ -32,7 +32,13 @@ final class UDPSocket {
         var bind = ike_address(address, port: port)
         var bypassError: Int32 = 0
         let fd = ike_udp_open(&bind, bypassIPsec ? 1 : 0, &bypassError)
-        guard fd >= 0 else { throw DaemonError("cannot bind UDP \(Endpoint(address: address, port: port)): \(String(cString: strerror(-fd)))") }
+        guard fd >= 0 else {
+            let endpoint = Endpoint(address: address, port: port)
+            if -fd == EADDRINUSE {
+                throw DaemonError("UDP \(endpoint) is in use: another IKE daemon (strongSwan, Libreswan, another in.iked) is listening there")
+            }
+            throw DaemonError("cannot bind UDP \(endpoint): \(String(cString: strerror(-fd)))")
+        }
         if bypassError != 0 {
             close(fd)
             throw DaemonError("cannot exempt the IKE socket from IPsec policy: \(String(cString: strerror(-bypassError)))")

@@ -65,6 +65,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Control socket for ikeadm (default <root>/var/run/ike_door).", valueName: "path"))
     var control: String?
 
+    @Option(name: .customLong("pid-file"), help: ArgumentHelp("Pid file, locked while the daemon runs: a second in.iked with the same file refuses to start (default <root>/var/run/in.iked.pid).", valueName: "path"))
+    var pidFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Group (name or number) whose members may use ikeadm; the socket becomes 0660 in it.", valueName: "group"))
     var controlGroup: String?
 
@@ -140,6 +143,7 @@ struct InIked: ParsableCommand {
         var options = DaemonOptions(paths: paths, listen: listen.compactMap(IPAddress.init), port: mainPort, controlPath: control, debug: debug,
                                     bypassIPsec: useXFRM, root: root)
         options.logFile = logFile
+        options.pidFile = pidFile ?? (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/var/run/in.iked.pid"
         options.replayWindow = replayWindow
         options.extraPorts = Array(port.dropFirst())
         if let maxHalfOpen { options.halfOpenLimits.global = maxHalfOpen }
