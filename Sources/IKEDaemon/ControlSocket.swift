@@ -50,7 +50,7 @@ public enum ControlSocket {
     }
 
     /// Whether something accepts connections on the socket at `path`.
-    static func isAnswered(_ path: String) -> Bool {
+    public static func isAnswered(_ path: String) -> Bool {
         guard var (address, length) = try? address(path) else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }

@@ -6,10 +6,11 @@ import Glibc
 /// repeats the operation for every local × remote pair of one family.
 enum HostAddresses {
     /// The numeric addresses of a name or literal, in resolver order without repeats; empty when it
-    /// does not resolve.
-    static func resolve(_ name: String) -> [String] {
+    /// does not resolve. `numericOnly` (ikeadm -n): literals only, no name service is asked.
+    static func resolve(_ name: String, numericOnly: Bool = false) -> [String] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        if numericOnly { hints.ai_flags = AI_NUMERICHOST }
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(name, nil, &hints, &list) == 0, let first = list else { return [] }
         defer { freeaddrinfo(first) }

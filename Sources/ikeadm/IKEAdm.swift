@@ -34,7 +34,7 @@ struct IKEAdm: ParsableCommand {
         for traffic src -> dst; dump sa lists the IPsec SAs the daemon negotiated (never keys).
         """
 
-    @Flag(name: .customShort("n"), help: "Do not look up names (accepted for compatibility: ikeadm prints addresses only).")
+    @Flag(name: .customShort("n"), help: "Do not look up names: host arguments must be addresses (ikeadm prints addresses only).")
     var numeric = false
 
     @Flag(name: .customShort("p"), help: "Paranoid: print key material as X.")
@@ -57,6 +57,10 @@ struct IKEAdm: ParsableCommand {
         if !command.isEmpty {
             guard perform(command, socket: path) else { throw ExitCode(1) }
             return
+        }
+        // Solaris ikeadm says at once when there is no daemon to talk to.
+        if !ControlSocket.isAnswered(path) {
+            print("ikeadm: in.iked is not running (nothing answers on \(path)); commands fail until it is started")
         }
         while true {
             print("ikeadm> ", terminator: "")
@@ -82,10 +86,12 @@ struct IKEAdm: ParsableCommand {
             break
         }
         if words.count == 4, words[0] == "get" || words[0] == "del", words[1] == "p1", !words[2].hasPrefix("0x") {
-            let pairs = HostAddresses.pairs(local: HostAddresses.resolve(words[2]), remote: HostAddresses.resolve(words[3]))
+            let pairs = HostAddresses.pairs(local: HostAddresses.resolve(words[2], numericOnly: numeric),
+                                            remote: HostAddresses.resolve(words[3], numericOnly: numeric))
             if pairs.count != 1 || pairs[0] != (words[2], words[3]) {
                 guard !pairs.isEmpty else {
-                    print("ikeadm: cannot resolve \(words[2]) and \(words[3]) to addresses of one family")
+                    let hint = numeric ? " (-n: names are not looked up)" : ""
+                    print("ikeadm: cannot resolve \(words[2]) and \(words[3]) to addresses of one family\(hint)")
                     return false
                 }
                 // Each pair is asked on its own; only pairs with an SA answer.

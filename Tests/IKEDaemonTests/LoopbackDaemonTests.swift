@@ -320,7 +320,12 @@ struct LoopbackDaemonTests {
         #expect(!out.contains("736563726574"))
         #expect(out.contains("token login is not supported"))
         #expect(!out.contains("Phase 1 SA counts"))
+        #expect(!out.contains("in.iked is not running"), "a daemon answers")
         #expect(try ProductRunner.run("ikeadm", ["help"]).standardOutput.contains("read rule [file] | preshared [file]"))
+        // Without a daemon, interactive ikeadm says so at once.
+        let nobody = FileManager.default.temporaryDirectory.appendingPathComponent("iked-\(UUID().uuidString)").path
+        let alone = try ProductRunner.run("ikeadm", ["--root", nobody], input: "quit\n")
+        #expect(alone.standardOutput.hasPrefix("ikeadm: in.iked is not running (nothing answers on \(nobody)/var/run/ike_door)"), "\(alone.standardOutput)")
     }
 
     @Test("add and del preshared change which peers authenticate; inline entries in interactive mode")
@@ -528,6 +533,10 @@ struct LoopbackDaemonTests {
         let none = try a.adm(["get", "p1", "localhost", "localhost"])
         #expect(none.status == 1 && none.standardOutput.contains("Could not find requested phase 1 SA."))
         #expect(try a.adm(["get", "p1", "no-such-host.invalid", "127.0.0.38"]).standardOutput.contains("cannot resolve"))
+        // -n: no name lookups, addresses only.
+        let numeric = try a.adm(["-n", "get", "p1", "localhost", "127.0.0.38"])
+        #expect(numeric.status == 1 && numeric.standardOutput.contains("-n: names are not looked up"), "\(numeric.standardOutput)")
+        #expect(try a.adm(["-n", "get", "p1", "127.0.0.1", "127.0.0.38"]).standardOutput.hasPrefix("IKESA: I: 0x"))
         #expect(try a.adm(["del", "p1", "localhost", "127.0.0.38"]).standardOutput.contains("Successfully deleted selected phase 1 SA."))
         #expect(try a.adm(["dump", "p1"]).standardOutput.contains("phase 1 SAs (0)"))
     }
