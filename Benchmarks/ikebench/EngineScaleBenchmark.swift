@@ -45,6 +45,7 @@ func timerBenchmark(count: Int, seconds: Int) throws {
     let elapsed = ContinuousClock.now - start
     let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
     let sent = engines.initiator.statistics.dpdRequestsSent + engines.responder.statistics.dpdRequestsSent
+    print("  R-U-THERE sent by the initiator engine \(engines.initiator.statistics.dpdRequestsSent), by the responder engine \(engines.responder.statistics.dpdRequestsSent)")
     let dead = engines.initiator.statistics.dpdDeadPeers + engines.responder.statistics.dpdDeadPeers
     print(String(format: "timers: %d SAs, %d s virtual: %.2f ms CPU per virtual second (both engines), %d R-U-THERE sent, %d datagrams, %d peers found dead, %.1f µs per DPD exchange",
                  count, seconds, micros / 1000 / Double(seconds), sent, engines.delivered, dead, sent > 0 ? micros / Double(sent) : 0))
