@@ -58,6 +58,7 @@ extension IKEEngine {
             case .areYouThere(let notify):
                 statistics.dpdRequestsAnswered += 1
                 sendInformational(sa, [Payload(.notification(NotificationPayload(protocolID: .isakmp, type: .dpdRUThereAck, spi: notify.spi, data: notify.data)))])
+                peerProbed(sa)
             case .peerError(let notify):
                 log(.warning, .operational, "peer \(sa.remote) reports \(notify.type)")
                 peerRefusedQuickMode(sa, notify)

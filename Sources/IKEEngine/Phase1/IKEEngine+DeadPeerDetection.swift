@@ -6,12 +6,27 @@ import ISAKMP
 /// retransmits it `dpd_retries` times with the retry_timer backoff. The matching ACK (same sequence
 /// number) is a successful handshake; none means the peer is dead: its Phase 1 and IPsec SAs are
 /// deleted, so the next packet that needs them makes the kernel ask for a new negotiation.
+///
+/// When both ends run DPD, one probing is enough: every check comes a random 0-10 % after the
+/// interval, so the two ends drift apart, and a peer's R-U-THERE puts our own check off to 1.5
+/// intervals — the peer keeps probing, we answer; if it stops (it died), our check comes due.
 extension IKEEngine {
     /// Starts watching an established SA, if the peer announced DPD and DPD is on.
     func startDeadPeerDetection(_ sa: Phase1SA) {
         guard settings.dpdInterval > 0, sa.peerSupportsDPD else { return }
         sa.dpd = DeadPeerDetection(firstSequence: random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7FFF_FFFF)
-        sa.deadlines[.deadPeerDetection] = now.adding(seconds: settings.dpdInterval)
+        sa.deadlines[.deadPeerDetection] = now.adding(seconds: dpdDelay())
+    }
+
+    /// The interval and a random 0-10 % more.
+    private func dpdDelay() -> Double {
+        settings.dpdInterval * (1 + Double(random.bytes(1)[0]) / 2550)
+    }
+
+    /// We answered the peer's R-U-THERE: it is alive and probing, so ours waits.
+    func peerProbed(_ sa: Phase1SA) {
+        guard sa.dpd != nil, sa.dpd?.outstanding == nil else { return }
+        sa.deadlines[.deadPeerDetection] = now.adding(seconds: settings.dpdInterval * 1.5)
     }
 
     /// The DPD timer: R-U-THERE if the peer has been quiet for the interval, else look again when it
@@ -26,7 +41,7 @@ extension IKEEngine {
         let quietSince = [sa.lastHeard, dpd.lastTraffic, sa.established].compactMap { $0 }.max() ?? now
         guard now.seconds(since: quietSince) >= settings.dpdInterval else {
             sa.dpd = dpd
-            sa.deadlines[.deadPeerDetection] = quietSince.adding(seconds: settings.dpdInterval)
+            sa.deadlines[.deadPeerDetection] = quietSince.adding(seconds: dpdDelay())
             return
         }
         let sequence = dpd.nextSequence
@@ -50,7 +65,7 @@ extension IKEEngine {
         dpd.result = .succeeded
         dpd.resultTime = now
         sa.dpd = dpd
-        sa.deadlines[.deadPeerDetection] = now.adding(seconds: settings.dpdInterval)
+        sa.deadlines[.deadPeerDetection] = now.adding(seconds: dpdDelay())
         return true
     }
 
