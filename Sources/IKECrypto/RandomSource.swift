@@ -8,6 +8,11 @@ public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
 }
 
+extension RandomSource {
+    /// Four random bytes as a number (message IDs, SPIs, sequence numbers).
+    public func uint32() -> UInt32 { bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+}
+
 /// OpenSSL's CSPRNG (DRBG seeded from the kernel).
 public struct SystemRandom: RandomSource {
     public init() {}

@@ -30,11 +30,7 @@ public enum ControlSocket {
     static func listen(at path: String, group: UInt32? = nil) throws(DaemonError) -> Int32 {
         var (address, length) = try address(path)
         // Under a root prefix /var/run may not exist yet.
-        var directory = ""
-        for part in path.split(separator: "/").dropLast() {
-            directory += "/" + part
-            mkdir(directory, 0o755)
-        }
+        makeParentDirectories(of: path)
         if isAnswered(path) { throw DaemonError("the control socket \(path) belongs to a running in.iked; not taking it over") }
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -135,5 +131,15 @@ public enum ControlSocket {
         }
         if answer.hasPrefix(busyAnswer) { throw DaemonError("in.iked is busy, try again") }
         return answer
+    }
+}
+
+/// Creates the directories above `path` that do not exist yet (mode 0755; existing ones are left
+/// as they are).
+func makeParentDirectories(of path: String) {
+    var directory = ""
+    for part in path.split(separator: "/").dropLast() {
+        directory += "/" + part
+        mkdir(directory, 0o755)
     }
 }

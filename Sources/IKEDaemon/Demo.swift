@@ -78,11 +78,7 @@ public enum Demo {
     }
 
     static func write(_ path: String, _ text: String, mode: mode_t = 0o644) throws {
-        var directory = ""
-        for part in path.split(separator: "/").dropLast() {
-            directory += "/" + part
-            mkdir(directory, 0o755)
-        }
+        makeParentDirectories(of: path)
         guard writeFile(path, text, mode: mode) else { throw DaemonError("cannot write \(path)") }
     }
 

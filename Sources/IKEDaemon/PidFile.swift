@@ -11,11 +11,7 @@ final class PidFile {
 
     init(path: String) throws(DaemonError) {
         self.path = path
-        var directory = ""
-        for part in path.split(separator: "/").dropLast() {
-            directory += "/" + part
-            mkdir(directory, 0o755)
-        }
+        makeParentDirectories(of: path)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw DaemonError("pid file \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

@@ -156,7 +156,7 @@ public final class IKEEngine {
             return spi
         }
         while true {
-            let spi = random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let spi = random.uint32()
             if spi > 255, ipsecSAs[spi] == nil, !pendingSPIs.contains(spi) {
                 pendingSPIs.insert(spi)
                 return spi

@@ -96,7 +96,7 @@ struct ExchangeDriver {
     /// A random message ID not used recently on this SA (RFC 2408 §3.1).
     mutating func makeMessageID(_ random: any RandomSource) -> UInt32 {
         while true {
-            let id = random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let id = random.uint32()
             if id != 0, messageIDs.insert(id) { return id }
         }
     }

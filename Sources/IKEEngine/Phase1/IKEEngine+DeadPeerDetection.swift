@@ -14,7 +14,7 @@ extension IKEEngine {
     /// Starts watching an established SA, if the peer announced DPD and DPD is on.
     func startDeadPeerDetection(_ sa: Phase1SA) {
         guard settings.dpdInterval > 0, sa.peerSupportsDPD else { return }
-        sa.dpd = DeadPeerDetection(firstSequence: random.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7FFF_FFFF)
+        sa.dpd = DeadPeerDetection(firstSequence: random.uint32() & 0x7FFF_FFFF)
         sa.deadlines[.deadPeerDetection] = now.adding(seconds: dpdDelay())
     }
 
