@@ -69,7 +69,7 @@ final class EstablishedEngines {
                     queue.append((target, .datagram(arriving)))
                 case .compute(let token, let job, _):
                     queue.append((engine, .computed(token: token, answer(job, ours: engine === initiator ? initiatorKey : responderKey))))
-                case .installSAs, .deleteSA, .log: break
+                case .installSAs, .updateSAs, .deleteSA, .log: break
                 }
             }
         }

@@ -93,6 +93,17 @@ int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error) 
     return fd;
 }
 
+int ike_udp_encapsulate_esp(int fd) {
+#ifndef UDP_ENCAP
+#define UDP_ENCAP 100
+#endif
+#ifndef UDP_ENCAP_ESPINUDP
+#define UDP_ENCAP_ESPINUDP 2
+#endif
+    int type = UDP_ENCAP_ESPINUDP;
+    return setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) < 0 ? -errno : 0;
+}
+
 int ike_udp_local_port(int fd) {
     struct sockaddr_storage storage;
     socklen_t length = sizeof(storage);

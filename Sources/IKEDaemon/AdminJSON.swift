@@ -24,6 +24,10 @@ enum AdminJSON {
         if let transform = sa.transform { pairs.append(("transform", .string(transform))) }
         if let lifetime = sa.lifetimeSeconds { pairs.append(("lifetime_seconds", number(lifetime))) }
         if let result = sa.deadPeerDetectionResult { pairs.append(("dead_peer_detection_result", .string(result))) }
+        if let method = sa.natTraversal {
+            pairs.append(("nat_traversal", .object([("method", .string(method)), ("state", .string(sa.natState ?? "")),
+                                                    ("keepalives_sent", number(sa.natKeepalivesSent))])))
+        }
         if showKeys, let keys = sa.keys {
             var material: [(String, Field)] = [
                 ("algorithm", .string(keys.algorithm.configName)),
@@ -38,13 +42,19 @@ enum AdminJSON {
     }
 
     static func ipsec(_ sa: IPsecSASummary) -> Field {
-        .object([
+        var pairs: [(String, Field)] = [
             ("peer", string(sa.peer)), ("algorithms", .string(sa.algorithms)), ("mode", .string(sa.mode.rawValue)),
             ("inbound_spi", .string(ControlCommands.hex(sa.inboundSPI))), ("outbound_spi", .string(ControlCommands.hex(sa.outboundSPI))),
             ("selector", string(sa.selector)),
             ("soft_seconds", number(sa.lifetime.softSeconds)), ("hard_seconds", number(sa.lifetime.hardSeconds)),
             ("hard_kilobytes", number(sa.lifetime.hardBytes / 1024)), ("age_seconds", number(Int64(sa.ageSeconds))),
-        ])
+        ]
+        if let encapsulation = sa.encapsulation {
+            var fields: [(String, Field)] = [("local_port", number(encapsulation.sourcePort)), ("peer_port", number(encapsulation.destinationPort))]
+            if let original = encapsulation.originalAddress { fields.append(("peer_original_address", string(original))) }
+            pairs.append(("udp_encapsulation", .object(fields)))
+        }
+        return .object(pairs)
     }
 
     static func statistics(_ s: EngineStatistics) -> Field {
@@ -61,6 +71,8 @@ enum AdminJSON {
             ("informational_ignored", number(s.informationalIgnored)),
             ("half_open_refused", number(s.halfOpenRefused)), ("half_open_evicted", number(s.halfOpenEvicted)),
             ("dpd_requests_sent", number(s.dpdRequestsSent)), ("dpd_requests_answered", number(s.dpdRequestsAnswered)), ("dpd_dead_peers", number(s.dpdDeadPeers)),
+            ("nat_detected", number(s.natDetected)), ("nat_keepalives_sent", number(s.natKeepalivesSent)),
+            ("nat_mapping_changes", number(s.natMappingChanges)), ("nat_non_ike_dropped", number(s.natNonIKEDropped)),
             ("unauthenticated_dh_deferred", number(s.unauthenticatedComputeDeferred)),
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),
@@ -117,8 +129,8 @@ enum AdminJSON {
         return .object(pairs)
     }
 
-    static func defaults(_ configuration: IKEConfiguration) -> Field {
-        .array(AdminText.defaultRows(configuration).map { row in
+    static func defaults(_ configuration: IKEConfiguration, ports: AdminText.Ports = AdminText.Ports()) -> Field {
+        .array(AdminText.defaultRows(configuration, ports: ports).map { row in
             .object([
                 ("token", .string(row.token)), ("source", .string(row.configured ? "config" : "default")),
                 ("value", .number(row.value)), ("unit", .string(row.unit)), ("description", .string(row.description)),

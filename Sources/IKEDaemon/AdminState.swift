@@ -66,8 +66,14 @@ enum AdminText {
         var description: String
     }
 
+    /// The daemon's ports as `get defaults` shows them (0: NAT traversal off).
+    struct Ports {
+        var ike: UInt16 = 500
+        var natTraversal: UInt16? = IKEDefaults.natTraversalPort
+    }
+
     /// Every built-in default and tunable with its live value.
-    static func defaultRows(_ configuration: IKEConfiguration) -> [DefaultRow] {
+    static func defaultRows(_ configuration: IKEConfiguration, ports: Ports = Ports()) -> [DefaultRow] {
         let globals = configuration.globals
         let phase2 = configuration.effectiveGlobalPhase2
         func row<N: BinaryInteger>(_ token: String, configured: Bool, _ value: N, _ unit: String, _ description: String) -> DefaultRow {
@@ -94,16 +100,17 @@ enum AdminText {
             row("retry_timer_max", configured: globals.retryTimerMaximum != nil, milliseconds(globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum), "ms", "longest retransmit interval"),
             row("dpd_interval", configured: globals.dpdInterval != nil, globals.dpdInterval ?? IKEDefaults.dpdIntervalSeconds, "seconds", "DPD idle interval (0: off)"),
             row("dpd_retries", configured: globals.dpdRetries != nil, globals.dpdRetries ?? IKEDefaults.dpdRetries, "count", "DPD retransmissions"),
-            row("-", configured: false, 500, "port", "IKE port"),
-            row("-", configured: false, 4500, "port", "NAT-T port"),
+            row("nat_keepalive", configured: globals.natKeepalive != nil, globals.natKeepalive ?? IKEDefaults.natKeepaliveSeconds, "seconds", "NAT keepalive interval (0: off)"),
+            row("-", configured: false, ports.ike, "port", "IKE port"),
+            row("-", configured: false, ports.natTraversal ?? 0, "port", ports.natTraversal == nil ? "NAT-T port (NAT traversal off)" : "NAT-T port"),
         ]
     }
 
     /// `get defaults`: token (or `-` when not tunable), source, value, unit, description, in the
     /// Solaris `%-18s%-10s%11u %-10s%-26s` layout.
-    static func defaults(_ configuration: IKEConfiguration) -> String {
+    static func defaults(_ configuration: IKEConfiguration, ports: Ports = Ports()) -> String {
         func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
-        let rows = defaultRows(configuration).map { row -> String in
+        let rows = defaultRows(configuration, ports: ports).map { row -> String in
             let value = String(row.value)
             let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
             return pad(row.token, 18) + pad(row.configured ? "config" : "default", 10) + padded + " " + pad(row.unit, 10) + row.description

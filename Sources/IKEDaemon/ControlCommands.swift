@@ -164,6 +164,10 @@ enum ControlCommands {
             let age = sa.deadPeerDetectionAge.map { ", \(Int($0)) s ago" } ?? ""
             lines.append("DPD:   Dead Peer Detection (RFC 3706) enabled, last handshake \(sa.deadPeerDetectionResult ?? "not initiated")\(age)")
         }
+        if let method = sa.natTraversal {
+            let keepalives = sa.natKeepalivesSent > 0 ? ", \(sa.natKeepalivesSent) keepalives sent" : ""
+            lines.append("NAT:   NAT traversal (\(method)): \(sa.natState ?? "no NAT-D yet"), ports \(sa.local.port) <-> \(sa.remote.port)\(keepalives)")
+        }
         if showKeys, let keys = sa.keys {
             if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
             lines.append(keyLine("SKEYID", keys.skeyid))
@@ -209,6 +213,10 @@ enum ControlCommands {
             lines.append("IPSA:  \(sa.algorithms) \(sa.mode.rawValue)  peer \(sa.peer)")
             lines.append("SPI:   in \(hex(sa.inboundSPI))  out \(hex(sa.outboundSPI))")
             lines.append("SEL:   \(sa.selector)")
+            if let encapsulation = sa.encapsulation {
+                let original = encapsulation.originalAddress.map { "  peer's original address \($0)" } ?? ""
+                lines.append("ENCAP: ESP in UDP (RFC 3948), ports \(encapsulation.sourcePort) -> \(encapsulation.destinationPort)\(original)")
+            }
             lines.append("LIFE:  soft \(sa.lifetime.softSeconds) s  hard \(sa.lifetime.hardSeconds) s  age \(Int(sa.ageSeconds)) s"
                 + (sa.lifetime.hardBytes > 0 ? "  \(sa.lifetime.hardBytes / 1024) KB" : ""))
             lines.append("")
@@ -239,6 +247,7 @@ enum ControlCommands {
             Dropped:     malformed: \(pad(s.malformedDropped))   unexpected: \(pad(s.unexpectedDropped))   unauthenticated: \(pad(s.authenticationDropped))
             Half-open:   refused: \(pad(s.halfOpenRefused))   evicted (MM2 never answered): \(pad(s.halfOpenEvicted))   MM3 deferred (DH limit): \(pad(s.unauthenticatedComputeDeferred))
             Dead Peer Detection: R-U-THERE sent: \(pad(s.dpdRequestsSent))   answered: \(pad(s.dpdRequestsAnswered))   peers found dead: \(pad(s.dpdDeadPeers))
+            NAT traversal: NAT found: \(pad(s.natDetected))   keepalives sent: \(pad(s.natKeepalivesSent))   mappings followed: \(pad(s.natMappingChanges))   not IKE on NAT-T port: \(s.natNonIKEDropped)
             Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
             """

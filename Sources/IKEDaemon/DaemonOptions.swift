@@ -14,8 +14,11 @@ public struct DaemonOptions: Sendable {
     /// Our UDP port (500) and the one peers use.
     public var port: UInt16
     public var peerPort: UInt16
-    /// More ports to listen on besides `port` (NAT-T's 4500 will be one).
+    /// More ports to listen on besides `port`.
     public var extraPorts: [UInt16] = []
+    /// The NAT-T port (RFC 3947: 4500), also the one peers use; nil turns NAT traversal off. Its
+    /// sockets are ESP-in-UDP endpoints for the kernel.
+    public var natTraversalPort: UInt16?
     /// The control socket ikeadm talks to.
     public var controlPath: String
     /// A group whose members may use ikeadm besides root (the socket becomes 0660 in that group).

@@ -14,6 +14,9 @@ import Glibc
 /// The daemon's side of ikeadm requests: the files a request passed, and the answer to each command
 /// (text in the Solaris layouts, or JSON), run on the daemon's loop.
 extension IKEDaemon {
+    /// The ports `get defaults` shows: the ones this daemon listens on.
+    var ports: AdminText.Ports { AdminText.Ports(ike: options.port, natTraversal: options.natTraversalPort) }
+
     /// The file the request being answered passed, checked for `use` (the daemon opens no path a
     /// client names: ikeadm opened it with the user's rights).
     func clientFile(_ name: String, for use: ClientFile.Use) -> Result<ClientFile, DaemonError> {
@@ -95,7 +98,7 @@ extension IKEDaemon {
         case .getPreshared(let selector):
             return .array(engine.settings.presharedKeys.entries.filter(selector.matches).prefix(1).map { AdminJSON.preshared($0, showKey: keymat) })
         case .dumpKeys: return AdminJSON.keyTable(engine.phase1Summaries)
-        case .getDefaults: return AdminJSON.defaults(configuration)
+        case .getDefaults: return AdminJSON.defaults(configuration, ports: ports)
         case .dumpCertificateCache: return .array(certificateCache.entries.map(AdminJSON.certificate))
         case .dumpGroups:
             return .array(AlgorithmTables.groups.map { .object([("value", AdminJSON.number($0.value)), ("strength", AdminJSON.number($0.strength)), ("name", .string($0.name))]) })
@@ -166,7 +169,7 @@ extension IKEDaemon {
                 let old = privilege
                 privilege = level
                 return "OK\nSuccessfully changed privilege level from \(AdminText.hex(old.rawValue)) to \(AdminText.hex(level.rawValue))\n" + AdminText.privilege(level)
-            case .getDefaults: return "OK\n" + AdminText.defaults(engine.settings.configuration)
+            case .getDefaults: return "OK\n" + AdminText.defaults(engine.settings.configuration, ports: ports)
             case .dumpRules:
                 let configuration = engine.settings.configuration
                 let blocks = configuration.rules.map { AdminDumps.rule($0, in: configuration) }

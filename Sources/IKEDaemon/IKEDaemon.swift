@@ -75,6 +75,16 @@ public final class IKEDaemon: @unchecked Sendable {
                 for port in [options.port] + options.extraPorts where !sockets.contains(where: { $0.local.address == address && $0.local.port == port }) {
                     sockets.append(try UDPSocket(address: address, port: port, bypassIPsec: options.bypassIPsec))
                 }
+                if let port = options.natTraversalPort, !sockets.contains(where: { $0.local.address == address && $0.local.port == port }) {
+                    let socket = try UDPSocket(address: address, port: port, bypassIPsec: options.bypassIPsec)
+                    if let error = socket.encapsulateESP() {
+                        // Without it the kernel cannot decapsulate ESP-in-UDP: fatal where it would have to.
+                        let problem = "cannot make UDP \(socket.local) an ESP-in-UDP endpoint: \(String(cString: strerror(error)))"
+                        guard kernel.name == InMemoryKernel.portName else { throw DaemonError(problem) }
+                        logger.warning("\(problem)")
+                    }
+                    sockets.append(socket)
+                }
             } catch {
                 // A host without IPv6 still runs on IPv4; an explicitly requested address must work.
                 if options.listen.isEmpty, !address.isIPv4 { logger.warning("no IPv6 socket: \(error)"); continue }
@@ -108,7 +118,8 @@ public final class IKEDaemon: @unchecked Sendable {
         guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
         var settings = EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
                                       policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port,
-                                      replayWindow: options.replayWindow)
+                                      natTraversalPort: options.natTraversalPort, replayWindow: options.replayWindow)
+        settings.peerNATTraversalPort = options.natTraversalPort ?? IKEDefaults.natTraversalPort
         settings.halfOpenLimits = options.halfOpenLimits
         return settings
     }
@@ -181,6 +192,8 @@ public final class IKEDaemon: @unchecked Sendable {
                 execute(engine.handle(.expired(spi: spi, protocolID: protocolID, destination: destination, hard: hard), at: now))
             case .deleted(let spi, let protocolID, let destination):
                 execute(engine.handle(.expired(spi: spi, protocolID: protocolID, destination: destination, hard: true), at: now))
+            case .mapping(let spi, _, let destination, let source, let port):
+                execute(engine.handle(.natMappingChanged(inboundSPI: spi, destination: destination, peer: Endpoint(address: source, port: port)), at: now))
             case .flushed:
                 execute(engine.handle(.kernelFlushed, at: now))
             case .policiesChanged:
@@ -293,6 +306,12 @@ public final class IKEDaemon: @unchecked Sendable {
                 } catch {
                     logger.error("kernel refused SAs \(ControlCommands.hex(inbound.spi))/\(ControlCommands.hex(outbound.spi)): \(error)")
                     execute(engine.handle(.installFailed(inboundSPI: inbound.spi, reason: error.description), at: now))
+                }
+            case .updateSAs(let inbound, let outbound, let previousDestination):
+                do {
+                    try kernel.update(inbound: inbound, outbound: outbound, previousOutboundDestination: previousDestination)
+                } catch {
+                    logger.error("kernel refused to move SAs \(ControlCommands.hex(inbound.spi))/\(ControlCommands.hex(outbound.spi)) to the peer's new NAT mapping: \(error)")
                 }
             case .deleteSA(let spi, let protocolID, let destination):
                 do {

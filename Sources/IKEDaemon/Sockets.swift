@@ -49,6 +49,13 @@ final class UDPSocket {
 
     deinit { close(fd) }
 
+    /// Makes this the NAT-T socket: ESP-in-UDP goes to the kernel, IKE (behind the non-ESP marker)
+    /// to us. Returns the errno on failure.
+    func encapsulateESP() -> Int32? {
+        let result = ike_udp_encapsulate_esp(fd)
+        return result < 0 ? -result : nil
+    }
+
     /// The datagrams waiting on the socket, up to the batch's size, read with one system call; fewer
     /// than `ReceiveBatch.slots` means none are left. A datagram too long for a slot is dropped.
     func receive(into batch: inout ReceiveBatch) -> [(bytes: [UInt8], from: Endpoint, to: Endpoint)] {

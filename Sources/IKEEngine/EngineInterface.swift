@@ -108,6 +108,9 @@ public enum EngineEvent: Sendable {
     case deletePhase1(initiatorCookie: UInt64, responderCookie: UInt64)
     /// The kernel refused the SA pair whose inbound SPI this is (the port removed what it had added).
     case installFailed(inboundSPI: UInt32, reason: String)
+    /// The kernel decrypted ESP for our inbound SA `inboundSPI` from a new UDP source (its NAT
+    /// mapping changed; XFRM_MSG_MAPPING): the peer is now at `peer`.
+    case natMappingChanged(inboundSPI: UInt32, destination: IPAddress, peer: Endpoint)
     /// Every SA in the kernel is gone (an administrator's flush).
     case kernelFlushed
     /// The daemon stops: every SA is deleted and every peer told.
@@ -122,6 +125,9 @@ public enum EngineEffect: Sendable {
     case compute(token: UInt64, ComputeJob, priority: ComputePriority)
     /// Install both directions of a negotiated SA.
     case installSAs(inbound: IPsecSA, outbound: IPsecSA)
+    /// A UDP-encapsulated pair's peer moved (its NAT mapping changed): the same SAs (SPIs, keys) with
+    /// new encapsulation ports and, if the peer's address changed, a new outbound destination.
+    case updateSAs(inbound: IPsecSA, outbound: IPsecSA, previousOutboundDestination: IPAddress)
     /// Remove an SA (by SPI, protocol and destination address, as kernels key them).
     case deleteSA(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress)
     case log(EngineLog)

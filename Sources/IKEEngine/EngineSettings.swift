@@ -11,18 +11,28 @@ public struct EngineSettings: Sendable {
     public var peerPort: UInt16
     /// UDP port we listen on (what our initiated exchanges come from).
     public var localPort: UInt16
+    /// Our NAT-T port (RFC 3947 §4: 4500), where Main Mode floats when a NAT is found; nil turns NAT
+    /// traversal off (no vendor IDs, no NAT-D). Datagrams on it carry the non-ESP marker.
+    public var natTraversalPort: UInt16?
+    /// The NAT-T port peers listen on (4500; tests use others).
+    public var peerNATTraversalPort: UInt16 = IKEDefaults.natTraversalPort
+    /// The NAT-T methods announced and accepted (every one we implement; tests narrow it to play a
+    /// draft-only peer).
+    var natTraversalMethods: [NATTraversalMethod] = NATTraversalMethod.allCases
     /// Anti-replay window for every SA we install.
     public var replayWindow: UInt32
     public let rules: RuleTable
     /// Bounds on what unauthenticated peers can make the responder hold and compute (HalfOpenLimiter).
     public var halfOpenLimits = HalfOpenLimits()
 
-    public init(configuration: IKEConfiguration, presharedKeys: PresharedKeys, policies: [PolicyEntry], peerPort: UInt16 = 500, localPort: UInt16 = 500, replayWindow: UInt32 = 32) {
+    public init(configuration: IKEConfiguration, presharedKeys: PresharedKeys, policies: [PolicyEntry], peerPort: UInt16 = 500, localPort: UInt16 = 500,
+                natTraversalPort: UInt16? = nil, replayWindow: UInt32 = 32) {
         self.configuration = configuration
         self.presharedKeys = presharedKeys
         self.policies = policies
         self.peerPort = peerPort
         self.localPort = localPort
+        self.natTraversalPort = natTraversalPort
         self.replayWindow = replayWindow
         self.rules = RuleTable(configuration)
     }
@@ -33,6 +43,8 @@ public struct EngineSettings: Sendable {
     /// Seconds without a verified message from a DPD-capable peer before R-U-THERE (0: DPD off).
     var dpdInterval: Double { Double(configuration.globals.dpdInterval ?? IKEDefaults.dpdIntervalSeconds) }
     var dpdRetries: Int { Int(configuration.globals.dpdRetries ?? IKEDefaults.dpdRetries) }
+    /// Seconds between NAT keepalives from the side behind a NAT (0: none).
+    var natKeepalive: Double { Double(configuration.globals.natKeepalive ?? IKEDefaults.natKeepaliveSeconds) }
     var expireTimer: Double { Double(configuration.globals.expireTimer ?? IKEDefaults.expireTimer) }
     var phase1Lifetime: UInt32 { configuration.globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds }
     var phase1NonceLength: Int { Int(configuration.globals.phase1NonceLength ?? IKEDefaults.phase1NonceLength) }

@@ -45,6 +45,8 @@ extension IKEEngine {
             case .deadPeerDetection:
                 deadPeerDetectionDue(sa)
                 guard !sa.isDead else { return }
+            case .natKeepalive:
+                natKeepaliveDue(sa)
             }
         }
         for exchange in Array(sa.quickModes.values) where !exchange.isFinished {

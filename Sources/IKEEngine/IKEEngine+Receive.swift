@@ -5,7 +5,8 @@ import ISAKMP
 extension IKEEngine {
     /// Routes a datagram. Nothing here may change established state on a message that does not decode,
     /// has no SA, or fails its hash: such messages are counted and dropped.
-    func receive(_ datagram: Datagram) {
+    func receive(_ arrived: Datagram) {
+        guard let datagram = unframed(arrived) else { return }
         let message: ISAKMPMessage
         do {
             message = try ISAKMPMessage.decode(datagram.bytes)
@@ -36,8 +37,9 @@ extension IKEEngine {
             log(.debug, .operational, "no SA for cookies \(header.initiatorCookie) \(header.responderCookie) from \(datagram.remote)")
             return
         }
-        // Messages must come from the peer this SA talks to (no NAT-T yet, so the address is fixed).
-        guard sa.remote == datagram.remote, !sa.isDead else {
+        // Messages must come from the peer this SA talks to, or, with NAT-T, to our NAT-T port from
+        // where a NAT now maps the peer (the SA follows once the message authenticates).
+        guard sa.remote == datagram.remote || mayFollow(sa, to: datagram), !sa.isDead else {
             statistics.unexpectedDropped += 1
             return
         }

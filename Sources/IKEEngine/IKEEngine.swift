@@ -81,6 +81,7 @@ public final class IKEEngine {
         case .deletePhase1(let initiator, let responder):
             if let sa = phase1[CookiePair(initiator: Cookie(value: initiator), responder: Cookie(value: responder))] { deletePhase1(sa, notify: true) }
         case .installFailed(let inboundSPI, let reason): installFailed(inboundSPI: inboundSPI, reason: reason)
+        case .natMappingChanged(let inboundSPI, let destination, let peer): natMappingChanged(inboundSPI: inboundSPI, destination: destination, peer: peer)
         case .kernelFlushed: kernelFlushed()
         case .shutdown: shutdown()
         }
@@ -125,7 +126,7 @@ public final class IKEEngine {
     }
 
     func send(_ bytes: [UInt8], from local: Endpoint, to remote: Endpoint) {
-        effects.append(.send(Datagram(bytes: bytes, local: local, remote: remote)))
+        effects.append(.send(Datagram(bytes: framed(bytes, from: local), local: local, remote: remote)))
     }
 
     func compute(_ job: ComputeJob, then continuation: ComputeContinuation, priority: ComputePriority = .established) {

@@ -46,6 +46,13 @@ public struct EngineStatistics: Sendable, Equatable {
     /// The peers' R-U-THERE we answered with an ACK.
     public var dpdRequestsAnswered = 0
     public var dpdDeadPeers = 0
+    /// NAT traversal (RFC 3947/3948): Phase 1 SAs on which NAT-D found a NAT, keepalives sent, and
+    /// peers followed to a new address or port (a NAT's mapping changed).
+    public var natDetected = 0
+    public var natKeepalivesSent = 0
+    public var natMappingChanges = 0
+    /// Datagrams on the NAT-T port that were not IKE (a keepalive, or ESP the kernel did not take).
+    public var natNonIKEDropped = 0
 
     public init() {}
 

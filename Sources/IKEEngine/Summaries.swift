@@ -25,11 +25,18 @@ public struct Phase1Summary: Sendable, Equatable {
     public var deadPeerDetectionResult: String?
     /// Seconds since that result.
     public var deadPeerDetectionAge: Double?
+    /// The NAT traversal method both ends announced (`RFC 3947`), what NAT-D showed, keepalives sent.
+    public var natTraversal: String?
+    public var natState: String?
+    public var natKeepalivesSent: Int
 
     init(_ sa: Phase1SA, now: EngineInstant) {
         deadPeerDetection = sa.dpd != nil
         deadPeerDetectionResult = sa.dpd?.result.rawValue
         deadPeerDetectionAge = sa.dpd?.resultTime.map { now.seconds(since: $0) }
+        natTraversal = sa.natTraversal?.method.name
+        natState = sa.natTraversal.map { $0.describe(role: sa.role) }
+        natKeepalivesSent = sa.natTraversal?.keepalivesSent ?? 0
         peerVendorIDs = sa.peerVendorIDs.map { VendorIDCatalog.name(of: $0) ?? $0.map { String(format: "%02x", $0) }.joined() }
         initiatorCookie = sa.initiatorCookie.value
         responderCookie = sa.responderCookie.value
@@ -73,6 +80,8 @@ public struct IPsecSASummary: Sendable, Equatable {
     public var selector: TrafficSelector
     public var lifetime: SALifetime
     public var ageSeconds: Double
+    /// ESP in UDP (NAT traversal): our port, the peer's, and the peer's address before its NAT.
+    public var encapsulation: UDPEncapsulation?
 
     init(pair: InstalledSAPair, now: EngineInstant) {
         peer = pair.peer
@@ -83,5 +92,8 @@ public struct IPsecSASummary: Sendable, Equatable {
         selector = pair.outbound.selector
         lifetime = pair.outbound.lifetime
         ageSeconds = now.seconds(since: pair.installed)
+        encapsulation = pair.outbound.udpEncapsulation.map {
+            UDPEncapsulation(sourcePort: $0.sourcePort, destinationPort: $0.destinationPort, originalAddress: pair.inbound.udpEncapsulation?.originalAddress)
+        }
     }
 }

@@ -11,7 +11,8 @@ public final class InMemoryKernel: KernelPort {
     private let nextSPI: () -> UInt32
     /// Events the test delivers as if the kernel had sent them.
     public var pendingEvents: [KernelEvent] = []
-    public let name = "memory"
+    public static let portName = "memory"
+    public let name = InMemoryKernel.portName
     public let malformedMessages = 0
     public let eventDescriptor: Int32? = nil
 
@@ -47,6 +48,15 @@ public final class InMemoryKernel: KernelPort {
         reserved.remove(keys[0])
         table[keys[0]] = inbound
         table[keys[1]] = outbound
+    }
+
+    public func update(inbound: IPsecSA, outbound: IPsecSA, previousOutboundDestination: IPAddress) throws(KernelError) {
+        let inboundKey = SAKey(spi: inbound.spi, protocolID: inbound.protocolID, destination: inbound.destination)
+        let previous = SAKey(spi: outbound.spi, protocolID: outbound.protocolID, destination: previousOutboundDestination)
+        guard table[inboundKey] != nil, table[previous] != nil else { throw KernelError("no SA pair \(String(inbound.spi, radix: 16))/\(String(outbound.spi, radix: 16)) to update") }
+        table[inboundKey] = inbound
+        table[previous] = nil
+        table[SAKey(spi: outbound.spi, protocolID: outbound.protocolID, destination: outbound.destination)] = outbound
     }
 
     public func delete(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) throws(KernelError) {

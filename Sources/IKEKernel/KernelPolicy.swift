@@ -126,6 +126,9 @@ public enum KernelEvent: Sendable, Equatable {
     case expired(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress, hard: Bool)
     /// Someone else (an administrator, `ip xfrm state flush`) removed an SA.
     case deleted(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress)
+    /// ESP for a UDP-encapsulated SA arrived from another address or port than the SA's (its peer's
+    /// NAT mapping changed); the kernel decrypted it, so the new endpoint is the peer's.
+    case mapping(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress, newSource: IPAddress, newPort: UInt16)
     /// Every SA is gone.
     case flushed
     /// The policy changed (a load, a flush): re-read it.

@@ -11,6 +11,10 @@ public protocol KernelPort: AnyObject {
     /// Installs both directions of an SA pair; on failure nothing stays installed.
     func install(inbound: IPsecSA, outbound: IPsecSA) throws(KernelError)
     func delete(spi: UInt32, protocolID: SecurityProtocol, destination: IPAddress) throws(KernelError)
+    /// Points an installed UDP-encapsulated pair at its peer's new NAT mapping: the same SPIs and
+    /// keys with new encapsulation ports, and a new outbound destination when the peer's address
+    /// changed (`previousOutboundDestination` names the outbound SA as installed).
+    func update(inbound: IPsecSA, outbound: IPsecSA, previousOutboundDestination: IPAddress) throws(KernelError)
     /// The SAs this daemon installed that the kernel still holds (keys included: only keymat-privileged
     /// views may show them).
     var installed: [IPsecSA] { get }

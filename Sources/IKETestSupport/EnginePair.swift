@@ -15,6 +15,8 @@ public final class SeededRandom: RandomSource, @unchecked Sendable {
 public struct InMemorySAD: Sendable {
     public var installed: [UInt32: IPsecSA] = [:]
     public var deletedSPIs: [UInt32] = []
+    /// How many times a pair's encapsulation was updated (NAT mapping changes).
+    public var updates = 0
     public init() {}
 }
 
@@ -26,6 +28,50 @@ public final class EngineNetwork {
         public var address: IPAddress
         public var kernel = InMemorySAD()
         public var logs: [EngineLog] = []
+        /// The NAT in front of the node, if any.
+        public var nat: NATBox?
+    }
+
+    /// A NAPT in front of one node (RFC 3022 style): the node's datagrams leave from the public
+    /// address with a port the box maps, answers to that port come back; with `forwardsPorts` it
+    /// also forwards unsolicited datagrams to the same port of the node (port forwarding, which a
+    /// responder behind a NAT needs).
+    public struct NATBox {
+        public var publicAddress: IPAddress
+        public var forwardsPorts: Bool
+        var outbound: [Endpoint: UInt16] = [:]
+        var inbound: [UInt16: Endpoint] = [:]
+        var nextPort: UInt16 = 40000
+        /// Datagrams the box dropped (nothing mapped, no forwarding).
+        public var dropped = 0
+
+        mutating func translate(from inside: Endpoint) -> Endpoint {
+            if let port = outbound[inside] { return Endpoint(address: publicAddress, port: port) }
+            let port = nextPort
+            nextPort &+= 1
+            outbound[inside] = port
+            inbound[port] = inside
+            return Endpoint(address: publicAddress, port: port)
+        }
+
+        /// Where a datagram to the public `port` goes; a forwarded one makes the mapping its answers
+        /// leave by (the same port, as a NAT's connection tracking does).
+        mutating func inside(for port: UInt16, node: IPAddress) -> Endpoint? {
+            if let inside = inbound[port] { return inside }
+            guard forwardsPorts else { return nil }
+            let inside = Endpoint(address: node, port: port)
+            if outbound[inside] == nil {
+                outbound[inside] = port
+                inbound[port] = inside
+            }
+            return inside
+        }
+
+        /// Forgets every mapping (a NAT reboot, a conntrack flush): the next datagrams get new ports.
+        mutating func flush() {
+            outbound = [:]
+            inbound = [:]
+        }
     }
 
     public struct Knobs {
@@ -70,6 +116,26 @@ public final class EngineNetwork {
         queue.removeAll { $0.target == index }
     }
 
+    /// Puts a NAT in front of node `index`: peers see it at `publicAddress`.
+    public func putBehindNAT(_ index: Int, publicAddress: String, forwardsPorts: Bool = false) {
+        guard let ip = IPAddress(publicAddress) else { preconditionFailure("bad address \(publicAddress)") }
+        nodes[index].nat = NATBox(publicAddress: ip, forwardsPorts: forwardsPorts)
+    }
+
+    /// The NAT in front of node `index` forgets its mappings.
+    public func flushNAT(_ index: Int) { nodes[index].nat?.flush() }
+
+    /// Where a datagram to `destination` ends up: the node and its own endpoint, after its NAT.
+    private func deliveryTarget(_ destination: Endpoint) -> (Int, Endpoint)? {
+        if let index = nodes.firstIndex(where: { $0.nat == nil && $0.address == destination.address }) { return (index, destination) }
+        guard let index = nodes.firstIndex(where: { $0.nat?.publicAddress == destination.address }) else { return nil }
+        guard let inside = nodes[index].nat!.inside(for: destination.port, node: nodes[index].address) else {
+            nodes[index].nat?.dropped += 1
+            return nil
+        }
+        return (index, inside)
+    }
+
     /// Gives `event` to node `index` now and queues what follows.
     public func inject(_ event: EngineEvent, into index: Int) {
         schedule(event, for: index, at: now)
@@ -84,7 +150,9 @@ public final class EngineNetwork {
         for effect in effects {
             switch effect {
             case .send(let datagram):
-                guard let target = nodes.firstIndex(where: { $0.address == datagram.remote.address }) else { continue }
+                // The sender's NAT rewrites the source; the receiver's (if any) the destination.
+                let source = nodes[index].nat != nil ? nodes[index].nat!.translate(from: datagram.local) : datagram.local
+                guard let (target, destination) = deliveryTarget(datagram.remote) else { continue }
                 if Double.random(in: 0..<1, using: &generator) < knobs.loss {
                     dropped += 1
                     continue
@@ -93,7 +161,7 @@ public final class EngineNetwork {
                 for _ in 0..<copies {
                     let delay = knobs.latency + (knobs.jitter > 0 ? Double.random(in: 0..<knobs.jitter, using: &generator) : 0)
                     // The receiver sees the sender's remote as its local end.
-                    let arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
+                    let arriving = Datagram(bytes: datagram.bytes, local: destination, remote: source)
                     schedule(.datagram(arriving), for: target, at: now.adding(seconds: delay))
                 }
             case .compute(let token, let job, _):
@@ -101,6 +169,10 @@ public final class EngineNetwork {
             case .installSAs(let inbound, let outbound):
                 nodes[index].kernel.installed[inbound.spi] = inbound
                 nodes[index].kernel.installed[outbound.spi] = outbound
+            case .updateSAs(let inbound, let outbound, _):
+                nodes[index].kernel.installed[inbound.spi] = inbound
+                nodes[index].kernel.installed[outbound.spi] = outbound
+                nodes[index].kernel.updates += 1
             case .deleteSA(let spi, _, _):
                 nodes[index].kernel.installed[spi] = nil
                 nodes[index].kernel.deletedSPIs.append(spi)

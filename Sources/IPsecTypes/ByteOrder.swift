@@ -4,3 +4,8 @@ extension UInt32 {
         [UInt8(truncatingIfNeeded: self >> 24), UInt8(truncatingIfNeeded: self >> 16), UInt8(truncatingIfNeeded: self >> 8), UInt8(truncatingIfNeeded: self)]
     }
 }
+
+extension UInt16 {
+    /// Network-order bytes (ports in NAT-D hashes).
+    public var bigEndianBytes: [UInt8] { [UInt8(truncatingIfNeeded: self >> 8), UInt8(truncatingIfNeeded: self)] }
+}

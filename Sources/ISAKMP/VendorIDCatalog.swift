@@ -11,6 +11,9 @@ public enum VendorIDCatalog {
     }
 
     public static let rfc3947NATTraversal = hex("4a131c81070358455c5728f20e95452f")
+    public static let natTraversalDraft02 = hex("cd60464335df21f87cfdb2fc68b6a448")
+    public static let natTraversalDraft02Newline = hex("90cb80913ebb696e086381b5ec427b1f")
+    public static let natTraversalDraft03 = hex("7d9419a65310ca6f2c179d9215529d56")
     public static let deadPeerDetection = hex("afcad71368a1f1c96b8696fc77570100")
     public static let fragmentation = hex("4048b7d56ebce88525e7de7f00d6c2d3")
 
@@ -19,9 +22,9 @@ public enum VendorIDCatalog {
         Entry(bytes: rfc3947NATTraversal, name: "RFC 3947 NAT-T", matchesPrefix: false),
         Entry(bytes: hex("4485152d18b6bbcd0be8a8469579ddcc"), name: "draft-ietf-ipsec-nat-t-ike-00", matchesPrefix: false),
         Entry(bytes: hex("16f6ca16e4a4066d83821a0f0aeaa862"), name: "draft-ietf-ipsec-nat-t-ike-01", matchesPrefix: false),
-        Entry(bytes: hex("cd60464335df21f87cfdb2fc68b6a448"), name: "draft-ietf-ipsec-nat-t-ike-02", matchesPrefix: false),
-        Entry(bytes: hex("90cb80913ebb696e086381b5ec427b1f"), name: "draft-ietf-ipsec-nat-t-ike-02\\n", matchesPrefix: false),
-        Entry(bytes: hex("7d9419a65310ca6f2c179d9215529d56"), name: "draft-ietf-ipsec-nat-t-ike-03", matchesPrefix: false),
+        Entry(bytes: natTraversalDraft02, name: "draft-ietf-ipsec-nat-t-ike-02", matchesPrefix: false),
+        Entry(bytes: natTraversalDraft02Newline, name: "draft-ietf-ipsec-nat-t-ike-02\\n", matchesPrefix: false),
+        Entry(bytes: natTraversalDraft03, name: "draft-ietf-ipsec-nat-t-ike-03", matchesPrefix: false),
         Entry(bytes: hex("9909b64eed937c6573de52ace952fa6b"), name: "draft-ietf-ipsec-nat-t-ike-04", matchesPrefix: false),
         Entry(bytes: hex("80d0bb3def54565ee84645d4c85ce3ee"), name: "draft-ietf-ipsec-nat-t-ike-05", matchesPrefix: false),
         Entry(bytes: hex("4d1e0e136deafa34c4f3ea9f02ec7285"), name: "draft-ietf-ipsec-nat-t-ike-06", matchesPrefix: false),

@@ -62,6 +62,9 @@ struct InIked: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("UDP port to listen on and to send to (default 500); repeat it to listen on more ports (the first is where negotiations start).", valueName: "port"))
     var port: [UInt16] = []
 
+    @Option(name: .customLong("natt-port"), help: ArgumentHelp("NAT-T port (RFC 3947/3948): Main Mode floats there when a NAT is found, and the kernel decapsulates ESP-in-UDP arriving there (default 4500; 0 turns NAT traversal off).", valueName: "port"))
+    var nattPort: UInt16 = 4500
+
     @Option(name: .long, help: ArgumentHelp("Control socket for ikeadm (default <root>/var/run/ike_door).", valueName: "path"))
     var control: String?
 
@@ -135,7 +138,11 @@ struct InIked: ParsableCommand {
             return
         }
         let useXFRM = (kernel ?? (geteuid() == 0 ? "xfrm" : "memory")) == "xfrm"
-        if let low = ([mainPort] + port).first(where: { $0 < 1024 }), geteuid() != 0 {
+        if nattPort != 0, ([mainPort] + port).contains(nattPort) {
+            print("in.iked: --natt-port \(nattPort) is also an IKE --port; NAT-T needs a port of its own")
+            throw ExitCode(2)
+        }
+        if let low = ([mainPort] + port + (nattPort == 0 ? [] : [nattPort])).first(where: { $0 < 1024 }), geteuid() != 0 {
             print("in.iked: UDP port \(low) needs root; run as root or choose --port above 1023")
             throw ExitCode(2)
         }
@@ -146,6 +153,7 @@ struct InIked: ParsableCommand {
         options.pidFile = pidFile ?? (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/var/run/in.iked.pid"
         options.replayWindow = replayWindow
         options.extraPorts = Array(port.dropFirst())
+        options.natTraversalPort = nattPort == 0 ? nil : nattPort
         if let maxHalfOpen { options.halfOpenLimits.global = maxHalfOpen }
         if let maxHalfOpenPerPeer { options.halfOpenLimits.perPeer = maxHalfOpenPerPeer }
         if let maxUnauthenticatedDH { options.halfOpenLimits.unauthenticatedComputations = maxUnauthenticatedDH }

@@ -73,6 +73,7 @@ struct ConfigErrorTests {
         ErrorCase(name: "retry limit zero", text: "retry_limit 0", expected: "1:1: retry_limit 0 is outside 1-100"),
         ErrorCase(name: "DPD interval too long", text: "dpd_interval 90000", expected: "1:1: dpd_interval 90000 is outside 0-86400 seconds (0 turns DPD off)"),
         ErrorCase(name: "DPD retries zero", text: "dpd_retries 0", expected: "1:1: dpd_retries 0 is outside 1-100"),
+        ErrorCase(name: "NAT keepalive too long", text: "nat_keepalive 3601", expected: "1:1: nat_keepalive 3601 is outside 0-3600 seconds (0 turns NAT keepalives off)"),
         ErrorCase(name: "DPD interval inside a rule closes it", text: "\(xform)\n{ label \"a\" local_addr 10.0.0.1 remote_addr 10.0.0.2\ndpd_interval 3",
                   expected: "3:1: expected '}' to close rule \"a\" opened at 2:1"),
         ErrorCase(name: "transform lifetime below minimum", text: "p1_xform { auth_method preshared oakley_group 14 auth_alg sha1 encr_alg aes p1_lifetime_secs 5 }", expected: "1:1: p1_lifetime_secs 5 is below the minimum of 60"),

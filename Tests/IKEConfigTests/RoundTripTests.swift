@@ -81,6 +81,7 @@ enum RandomModel {
         globals.retryLimit = maybe(UInt32.random(in: 1...100, using: &generator))
         globals.dpdInterval = maybe(UInt32.random(in: 0...86400, using: &generator))
         globals.dpdRetries = maybe(UInt32.random(in: 1...100, using: &generator))
+        globals.natKeepalive = maybe(UInt32.random(in: 0...3600, using: &generator))
         globals.retryTimerInitial = maybe(Double(Int.random(in: 1...20, using: &generator)) / 4)
         globals.retryTimerMaximum = globals.retryTimerInitial.map { $0 + Double(Int.random(in: 0...40, using: &generator)) / 2 }
         globals.proxy = maybe("http://proxy:8080")

@@ -13,6 +13,7 @@ struct AuthenticatorTests {
     static let keys = try! PresharedParser.load("""
         { localidtype IP localid 10.0.0.1 remoteidtype IP remoteid 10.0.0.2 key "first key" }
         { localidtype IP localid 10.0.0.1 remoteidtype FQDN remoteid peer.example key "second key" }
+        { localidtype IP localid 10.0.0.1 remoteidtype IP remoteid 192.168.0.0/16 key "third key" }
         """, file: "ike.preshared")
 
     static func context(_ schedule: Phase1KeySchedule, prover: Phase1SA.Role) -> Phase1ProofContext {
@@ -40,15 +41,20 @@ struct AuthenticatorTests {
         #expect(authenticator.verify(hashI, Self.context(ours, prover: .responder)) == .failed)
     }
 
-    @Test("pre-shared keys bind the peer: an address ID must be its address, another type the entry's identity")
+    @Test("pre-shared keys bind the peer: an address ID must be its address (behind a NAT, one remoteid covers), another type the entry's identity")
     func presharedIdentity() {
         let local = Endpoint(address: IPAddress("10.0.0.1")!, port: 500), remote = Endpoint(address: IPAddress("10.0.0.2")!, port: 500)
         let byAddress = PresharedKeyAuthenticator(entry: Self.keys.entries[0])
-        #expect(byAddress.accepts(IdentificationPayload(idType: .ipv4Address, data: [10, 0, 0, 2]), local: local, remote: remote))
-        #expect(!byAddress.accepts(IdentificationPayload(idType: .ipv4Address, data: [10, 0, 0, 3]), local: local, remote: remote))
+        #expect(byAddress.accepts(IdentificationPayload(idType: .ipv4Address, data: [10, 0, 0, 2]), local: local, remote: remote, peerBehindNAT: false))
+        #expect(!byAddress.accepts(IdentificationPayload(idType: .ipv4Address, data: [10, 0, 0, 3]), local: local, remote: remote, peerBehindNAT: false))
+        // Behind a NAT the peer names its private address: accepted when the entry's remoteid covers it.
+        let natted = PresharedKeyAuthenticator(entry: Self.keys.entries[2])
+        #expect(natted.accepts(IdentificationPayload(idType: .ipv4Address, data: [192, 168, 7, 9]), local: local, remote: remote, peerBehindNAT: true))
+        #expect(!natted.accepts(IdentificationPayload(idType: .ipv4Address, data: [192, 168, 7, 9]), local: local, remote: remote, peerBehindNAT: false))
+        #expect(!natted.accepts(IdentificationPayload(idType: .ipv4Address, data: [172, 16, 0, 1]), local: local, remote: remote, peerBehindNAT: true))
         let byName = PresharedKeyAuthenticator(entry: Self.keys.entries[1])
-        #expect(byName.accepts(IdentificationPayload(idType: .fqdn, data: Array("peer.example".utf8)), local: local, remote: remote))
-        #expect(!byName.accepts(IdentificationPayload(idType: .fqdn, data: Array("other.example".utf8)), local: local, remote: remote))
+        #expect(byName.accepts(IdentificationPayload(idType: .fqdn, data: Array("peer.example".utf8)), local: local, remote: remote, peerBehindNAT: false))
+        #expect(!byName.accepts(IdentificationPayload(idType: .fqdn, data: Array("other.example".utf8)), local: local, remote: remote, peerBehindNAT: false))
     }
 
     @Test("a method without an authenticator has none; a pair without a key has none either")

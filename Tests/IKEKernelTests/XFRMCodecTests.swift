@@ -158,6 +158,24 @@ struct XFRMCodecTests {
         // Too short for its struct: malformed, never a crash.
         #expect(XFRMCodec.read(try Self.received(NetlinkRequest(type: IKE_XFRM_MSG_EXPIRE, flags: 0))) == .malformed)
         #expect(XFRMCodec.read(try Self.received(NetlinkRequest(type: IKE_XFRM_MSG_ACQUIRE, flags: 0))) == .malformed)
+        #expect(XFRMCodec.read(try Self.received(NetlinkRequest(type: IKE_XFRM_MSG_MAPPING, flags: 0))) == .malformed)
+    }
+
+    @Test("MAPPING (ESP in UDP from a new NAT mapping) names the SA and the peer's new address and port")
+    func mapping() throws {
+        var mapping = xfrm_user_mapping()
+        mapping.id.daddr = XFRMCodec.address(Self.address("192.0.2.1"))
+        mapping.id.spi = UInt32(0xC0FFEE).bigEndian
+        mapping.id.proto = 50
+        mapping.id.family = 2
+        mapping.old_saddr = XFRMCodec.address(Self.address("198.51.100.7"))
+        mapping.new_saddr = XFRMCodec.address(Self.address("198.51.100.8"))
+        mapping.old_sport = UInt16(4500).bigEndian
+        mapping.new_sport = UInt16(61001).bigEndian
+        var request = NetlinkRequest(type: IKE_XFRM_MSG_MAPPING, flags: 0)
+        request.append(mapping)
+        #expect(XFRMCodec.read(try Self.received(request))
+            == .event(.mapping(spi: 0xC0FFEE, protocolID: .esp, destination: Self.address("192.0.2.1"), newSource: Self.address("198.51.100.8"), newPort: 61001)))
     }
 
     @Test("a datagram whose lengths do not add up is cut where it stops making sense", arguments: [

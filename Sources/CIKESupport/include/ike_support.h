@@ -18,6 +18,11 @@ typedef struct {
  * own traffic from IPsec (what Solaris does for UDP 500); failures of that are reported via `*bypass_error`. */
 int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error);
 
+/* Makes a UDP socket the kernel's ESP-in-UDP endpoint (RFC 3948; UDP_ENCAP_ESPINUDP): datagrams
+ * whose first four bytes are not zero are decapsulated as ESP by the kernel, keepalives (one 0xFF
+ * byte) are dropped, and IKE behind the non-ESP marker reaches the socket. 0 or -errno. */
+int ike_udp_encapsulate_esp(int fd);
+
 /* The port a socket is bound to (after binding to port 0). */
 int ike_udp_local_port(int fd);
 

@@ -12,7 +12,7 @@ public struct IKEConfigParser {
 
     /// Keywords valid only at the top level.
     static let globalOnly: Set<String> = [
-        "cert_root", "cert_trust", "dpd_interval", "dpd_retries", "expire_timer", "ignore_crls", "ldap_server", "pkcs11_path", "retry_limit",
+        "cert_root", "cert_trust", "dpd_interval", "dpd_retries", "expire_timer", "ignore_crls", "ldap_server", "nat_keepalive", "pkcs11_path", "retry_limit",
         "retry_timer_init", "retry_timer_max", "proxy", "socks", "use_http", "p1_lifetime_secs", "p1_nonce_len", "p2_nonce_len",
     ]
     /// Keywords valid at the top level (as defaults) and inside rules.
@@ -99,6 +99,7 @@ public struct IKEConfigParser {
         case "expire_timer": setOnce(&globals.expireTimer, number(after: keyword), keyword)
         case "dpd_interval": setOnce(&globals.dpdInterval, number(after: keyword), keyword)
         case "dpd_retries": setOnce(&globals.dpdRetries, number(after: keyword), keyword)
+        case "nat_keepalive": setOnce(&globals.natKeepalive, number(after: keyword), keyword)
         case "ignore_crls": globals.ignoreCRLs = true
         case "use_http": globals.useHTTP = true
         case "ldap_server":

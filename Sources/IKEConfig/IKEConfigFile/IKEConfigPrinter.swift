@@ -11,6 +11,7 @@ public enum IKEConfigPrinter {
         if let value = globals.expireTimer { lines.append("expire_timer \(value)") }
         if let value = globals.dpdInterval { lines.append("dpd_interval \(value)") }
         if let value = globals.dpdRetries { lines.append("dpd_retries \(value)") }
+        if let value = globals.natKeepalive { lines.append("nat_keepalive \(value)") }
         if globals.ignoreCRLs { lines.append("ignore_crls") }
         if !globals.ldapServers.isEmpty { lines.append("ldap_server \(quoted(globals.ldapServers.joined(separator: ",")))") }
         if let value = globals.pkcs11Path { lines.append("pkcs11_path \(quoted(value))") }

@@ -24,6 +24,9 @@ enum IKEConfigValidator {
         if let retries = globals.dpdRetries, !IKEDefaults.retryLimits.contains(retries) {
             problems.append(ConfigDiagnostic(at("dpd_retries"), "dpd_retries \(retries) is outside \(IKEDefaults.retryLimits.lowerBound)-\(IKEDefaults.retryLimits.upperBound)"))
         }
+        if let keepalive = globals.natKeepalive, !IKEDefaults.natKeepalives.contains(keepalive) {
+            problems.append(ConfigDiagnostic(at("nat_keepalive"), "nat_keepalive \(keepalive) is outside 0-\(IKEDefaults.natKeepalives.upperBound) seconds (0 turns NAT keepalives off)"))
+        }
         if globals.expireTimer == 0 { problems.append(ConfigDiagnostic(at("expire_timer"), "expire_timer must be at least 1 second")) }
         for keyword in ["p1_nonce_len", "p2_nonce_len"] {
             let value = keyword == "p1_nonce_len" ? globals.phase1NonceLength : globals.phase2NonceLength

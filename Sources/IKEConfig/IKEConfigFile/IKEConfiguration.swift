@@ -17,6 +17,8 @@ public struct GlobalParameters: Hashable, Sendable {
     /// Extension parameters (not Solaris): Dead Peer Detection's idle interval and retransmissions.
     public var dpdInterval: UInt32?
     public var dpdRetries: UInt32?
+    /// Seconds between NAT keepalives from behind a NAT (extension; 0: none).
+    public var natKeepalive: UInt32?
     /// Phase 1 defaults.
     public var phase1LifetimeSeconds: UInt32?
     public var phase1NonceLength: UInt32?

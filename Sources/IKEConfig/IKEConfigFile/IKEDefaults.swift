@@ -39,6 +39,15 @@ public enum IKEDefaults {
     /// 0 turns DPD off.
     public static let dpdIntervals: ClosedRange<UInt32> = 0...86400
 
+    /// NAT traversal (RFC 3947/3948): Solaris shows the NAT-T port in `ikeadm get defaults` and has no
+    /// keepalive setting; `nat_keepalive` is this suite's extension parameter. The side behind a NAT
+    /// sends a keepalive every 20 s (RFC 3948 §2.3's suggestion, strongSwan's `keep_alive`), so the
+    /// NAT keeps its mapping for port 4500 open; 0 turns keepalives off.
+    public static let natKeepaliveSeconds: UInt32 = 20
+    public static let natKeepalives: ClosedRange<UInt32> = 0...3600
+    /// The NAT-T port (RFC 3947 §4).
+    public static let natTraversalPort: UInt16 = 4500
+
     /// Limits enforced on configured values (the "minimum/maximum" rows of `ikeadm get defaults`).
     public static let minimumPhase1LifetimeSeconds: UInt32 = 60
     public static let minimumPhase2LifetimeSeconds: UInt32 = 60

@@ -22,6 +22,7 @@ extension IKEEngine {
             case .verified:
                 keying?.accept(message)
                 heardFrom(sa)
+                if sa.isEstablished { followPeer(sa, datagram) }
             case .deletePhase1(let pairs):
                 for cookies in pairs {
                     // Only SAs with this peer may be deleted through this SA.

@@ -130,6 +130,8 @@ extension IKEEngine {
             case .accepted(let message, let payloads):
                 if let (received, datagram) = input {
                     sa.driver.accepted(datagram.bytes, on: .mainMode)
+                    // MM5 and MM6 authenticate: the responder follows the initiator to the NAT-T port.
+                    if message == .mm5 || message == .mm6 { followPeer(sa, datagram) }
                     // The responder's accepted MM2 tells us its cookie (a stray message before it
                     // does not); the handle stays.
                     if message == .mm2, sa.responderCookie.isZero {
@@ -183,7 +185,11 @@ extension IKEEngine {
         }
     }
 
-    private func mainModeContext(_ sa: Phase1SA) -> MainModeContext { mainModeContext(sa.cookies, sa.local, sa.remote, sa.rule) }
+    private func mainModeContext(_ sa: Phase1SA) -> MainModeContext {
+        var context = mainModeContext(sa.cookies, sa.local, sa.remote, sa.rule)
+        context.peerBehindNAT = sa.natTraversal?.peerBehindNAT ?? false
+        return context
+    }
 
     private func mainModeContext(_ cookies: CookiePair, _ local: Endpoint, _ remote: Endpoint, _ rule: IKERule) -> MainModeContext {
         MainModeContext(cookies: cookies, local: local, remote: remote, rule: rule, settings: settings, random: random,
@@ -216,6 +222,7 @@ extension IKEEngine {
         // INITIAL-CONTACT, now authenticated: the peer's earlier SAs with us are stale.
         if sa.peerSentInitialContact { forgetEarlierSAs(of: sa) }
         startDeadPeerDetection(sa)
+        startNATKeepalives(sa)
         let waiting = sa.waiting
         sa.waiting = []
         for request in waiting { startQuickMode(sa, request: request) }

@@ -103,6 +103,8 @@ final class Phase1SA {
     var peerVendorIDs: [[UInt8]] = []
     /// The peer's MM5 or MM6 carried INITIAL-CONTACT (acted on once established).
     var peerSentInitialContact = false
+    /// RFC 3947 state, once both ends announced NAT traversal.
+    var natTraversal: NATTraversal?
     /// RFC 3706 state, once established with a peer that announced DPD (and DPD is on).
     var dpd: DeadPeerDetection?
 

@@ -33,13 +33,17 @@ extension IKEEngine {
             statistics.quickModeFailed += 1
             return
         }
+        // Across a NAT the SAs are UDP-encapsulated, and transport mode tells the original addresses.
+        let nat = natAcross(sa)
         let offer = Phase2Proposal.offer(
             for: entry.actions,
-            terms: .init(mode: mode, pfsGroup: pfs, lifetimeSeconds: phase2.lifetimeSeconds ?? 3600, lifetimeKilobytes: phase2.lifetimeKilobytes ?? 0),
+            terms: .init(mode: mode, pfsGroup: pfs, lifetimeSeconds: phase2.lifetimeSeconds ?? 3600, lifetimeKilobytes: phase2.lifetimeKilobytes ?? 0,
+                         udpEncapsulation: nat),
             spi: ourSPI)
         let messageID = sa.driver.makeMessageID(random)
         let context = quickModeContext(messageID, keying)
-        let (machine, actions) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: pfs), context)
+        let originals = mode == .transport ? nat.map { natOriginalAddressPayloads(sa, $0, initiating: true) } ?? [] : []
+        let (machine, actions) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: pfs, natOriginalAddresses: originals), context)
         let exchange = QuickModeExchange(on: sa, messageID: messageID, machine: .initiator(machine), now: now, expireTimer: settings.expireTimer,
                                          selector: selector, ourSPI: ourSPI, request: request)
         sa.quickModes[messageID] = exchange
@@ -84,6 +88,7 @@ extension IKEEngine {
         }
         keying.accept(message)
         heardFrom(sa)
+        followPeer(sa, datagram)
         sa.driver.peerUsed(id)
         guard let (chosen, selector, ourSPI) = acceptQuickMode1(sa, message, payloads) else { return }
         let context = quickModeContext(id, keying)
@@ -117,6 +122,7 @@ extension IKEEngine {
             case .verified:
                 guard let received else { continue }
                 heardFrom(sa)
+                followPeer(sa, received.datagram)
                 sa.driver.accepted(received.datagram.bytes, on: key)
             case .send(let bytes, let delivery):
                 sa.driver.sent(bytes, delivery, on: key, at: now, settings: settings)
@@ -172,6 +178,14 @@ extension IKEEngine {
                 return nil
             }
             selector = TrafficSelector(local: responderSide.range, remote: initiatorSide.range, upperProtocol: idci.protocolID, localPort: responderSide.port, remotePort: initiatorSide.port)
+            // Transport mode across a NAT: the initiator names its own (private) address and ours as
+            // it knows it, and tells both in NAT-OA; the SAs are for the addresses the packets carry
+            // here (RFC 3947 §5.2, as strongSwan and racoon read it).
+            let originals = NATTraversal.originalAddresses(in: payloads)
+            if natAcross(sa) != nil, originals.count >= 1 {
+                if selector.remote == AddressRange(originals[0]) { selector.remote = AddressRange(sa.remote.address) }
+                if originals.count >= 2, selector.local == AddressRange(originals[1]) { selector.local = AddressRange(sa.local.address) }
+            }
         } else if !identities.isEmpty {
             refuseQuickMode(sa, .invalidIDInformation, "Quick Mode \(hex(id)) with \(identities.count) identities")
             return nil
@@ -207,6 +221,8 @@ extension IKEEngine {
                 if let kernelMode, parsed.mode != kernelMode { continue }
                 if let required = requiredPFS, parsed.group != required { continue }
                 if let group = parsed.group, !DHPrivateKey.supports(group) { continue }
+                // UDP encapsulation exactly when NAT-D found a NAT (RFC 3947 §5.1).
+                guard parsed.udpEncapsulated == (natAcross(sa) != nil) else { continue }
                 guard (parsed.group != nil) == (keyExchange != nil) else { continue }
                 choice = (proposal, transform, parsed)
                 break search
@@ -242,7 +258,9 @@ extension IKEEngine {
         let chosen = QuickModeResponder.Chosen(
             answer: SecurityAssociationPayload(doi: offer.doi, situation: offer.situation, proposals: [proposal]), negotiated: negotiated, peerSPI: peerSPI,
             initiatorNonce: nonce, identities: identities, responderLifetime: responderLifetime, keyExchange: keyExchange,
-            commit: message.header.flags.contains(.commit))
+            commit: message.header.flags.contains(.commit),
+            natOriginalAddresses: negotiated.udpEncapsulated && negotiated.mode == .transport ? natAcross(sa).map { natOriginalAddressPayloads(sa, $0, initiating: false) } ?? [] : [],
+            peerOriginalAddress: NATTraversal.originalAddresses(in: payloads).first)
         return (chosen, selector, ourSPI)
     }
 
@@ -269,8 +287,13 @@ extension IKEEngine {
                            integrity: negotiated.integrity, integrityKey: SecretBytes(material.revealed().dropFirst(lengths.encryption)),
                            lifetime: lifetime, replayWindow: settings.replayWindow)
         }
-        let inbound = makeSA(spi: exchange.ourSPI, source: sa.remote.address, destination: sa.local.address, selector: exchange.selector.reversed)
-        let outbound = makeSA(spi: peerSPI, source: sa.local.address, destination: sa.remote.address, selector: exchange.selector)
+        var inbound = makeSA(spi: exchange.ourSPI, source: sa.remote.address, destination: sa.local.address, selector: exchange.selector.reversed)
+        var outbound = makeSA(spi: peerSPI, source: sa.local.address, destination: sa.remote.address, selector: exchange.selector)
+        if negotiated.udpEncapsulated {
+            // ESP in UDP between the Phase 1 SA's NAT-T endpoints (RFC 3948).
+            inbound.udpEncapsulation = UDPEncapsulation(sourcePort: sa.remote.port, destinationPort: sa.local.port, originalAddress: result.peerOriginalAddress)
+            outbound.udpEncapsulation = UDPEncapsulation(sourcePort: sa.local.port, destinationPort: sa.remote.port)
+        }
         effects.append(.installSAs(inbound: inbound, outbound: outbound))
         var pair = InstalledSAPair(inbound: inbound, outbound: outbound, phase1: sa.handle, peer: sa.remote.address, request: exchange.request, installed: now)
         // Only the pair's initiator rekeys (docs/PROTOCOL.md).

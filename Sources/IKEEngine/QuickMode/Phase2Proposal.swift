@@ -10,6 +10,8 @@ enum Phase2Proposal {
         var pfsGroup: DHGroup?
         var lifetimeSeconds: UInt32
         var lifetimeKilobytes: UInt32
+        /// A NAT is between the peers: the mode is UDP-encapsulated, numbered as this method says.
+        var udpEncapsulation: NATTraversalMethod? = nil
     }
 
     static let anyEncryption: [(ESPTransformID, Int)] = [(.aes, 256), (.aes, 128), (.tripleDES, 0)]
@@ -91,7 +93,7 @@ enum Phase2Proposal {
             ]
         }
         if let group = terms.pfsGroup { attributes.append(.basic(IPsecAttributeType.groupDescription.rawValue, group.rawValue)) }
-        let mode: EncapsulationMode = terms.mode == .tunnel ? .tunnel : .transport
+        let mode: EncapsulationMode = terms.udpEncapsulation?.encapsulation(terms.mode) ?? (terms.mode == .tunnel ? .tunnel : .transport)
         attributes.append(.basic(IPsecAttributeType.encapsulationMode.rawValue, mode.rawValue))
         if let integrity { attributes.append(.basic(IPsecAttributeType.authenticationAlgorithm.rawValue, integrity.rawValue)) }
         if keyBits > 0 { attributes.append(.basic(IPsecAttributeType.keyLength.rawValue, UInt16(keyBits))) }
@@ -101,6 +103,7 @@ enum Phase2Proposal {
     /// Reads a transform of an ESP or AH proposal; nil when it asks for something we do not implement.
     static func parse(_ transform: TransformPayload, protocolID: SecurityProtocol) -> NegotiatedPhase2? {
         var mode: IPsecMode?
+        var udpEncapsulated = false
         var integrity: IPsecAuthAlgorithm?
         var group: DHGroup?
         var keyBits: Int?
@@ -121,7 +124,11 @@ enum Phase2Proposal {
                 switch attribute.uint16Value.map(EncapsulationMode.init(rawValue:)) {
                 case .tunnel: mode = .tunnel
                 case .transport: mode = .transport
-                default: return nil // UDP encapsulation comes with NAT-T.
+                // Either numbering is read; whether UDP encapsulation is acceptable here is the
+                // engine's decision (it knows whether NAT-D found a NAT).
+                case .udpEncapsulatedTunnel, .udpEncapsulatedTunnelDraft: (mode, udpEncapsulated) = (.tunnel, true)
+                case .udpEncapsulatedTransport, .udpEncapsulatedTransportDraft: (mode, udpEncapsulated) = (.transport, true)
+                default: return nil
                 }
             case .authenticationAlgorithm: integrity = attribute.uint16Value.map(IPsecAuthAlgorithm.init(rawValue:))
             case .keyLength: guard let bits = attribute.intValue else { return nil }
@@ -148,9 +155,10 @@ enum Phase2Proposal {
             }
             guard keyBits == nil || cipher == .aes || cipher == .blowfish else { return nil }
             return NegotiatedPhase2(protocolID: .esp, encryption: cipher, keyBits: bits, integrity: integrity, mode: mode ?? .transport,
-                                    group: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes)
+                                    group: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes, udpEncapsulated: udpEncapsulated)
         case .ah:
-            guard let integrity, ahTransform(for: integrity)?.rawValue == transform.transformID else { return nil }
+            // AH protects the outer addresses a NAT rewrites: never UDP-encapsulated (RFC 3948).
+            guard let integrity, !udpEncapsulated, ahTransform(for: integrity)?.rawValue == transform.transformID else { return nil }
             return NegotiatedPhase2(protocolID: .ah, encryption: nil, keyBits: 0, integrity: integrity, mode: mode ?? .transport,
                                     group: group, lifetimeSeconds: seconds, lifetimeKilobytes: kilobytes)
         default:

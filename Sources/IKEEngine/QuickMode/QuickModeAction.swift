@@ -29,6 +29,8 @@ struct QuickModeResult {
     var responderNonce: [UInt8]
     /// g^xy of the PFS exchange, when there was one.
     var pfsSecret: SecretBytes?
+    /// The peer's own address before its NAT, from its NAT-OA (transport mode across a NAT).
+    var peerOriginalAddress: IPAddress? = nil
 }
 
 /// What a Quick Mode step may use: the exchange's message ID and the Phase 1 keys.

@@ -13,6 +13,9 @@ struct NegotiatedPhase2: Equatable, Sendable {
     var group: DHGroup?
     var lifetimeSeconds: UInt32
     var lifetimeKilobytes: UInt32
+    /// ESP in UDP (RFC 3948): a UDP-Encapsulated-Tunnel or -Transport mode, in RFC 3947's numbers or
+    /// the drafts'.
+    var udpEncapsulated = false
 }
 
 /// One Quick Mode exchange on a Phase 1 SA: its fixed facts and its machine in our role.

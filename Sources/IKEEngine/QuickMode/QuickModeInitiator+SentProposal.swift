@@ -40,8 +40,11 @@ extension QuickModeInitiator {
                     Self.applyResponderLifetime(attributes, to: &negotiated)
                 }
             }
-            let agreed = Agreed(sent: self, result: QuickModeResult(negotiated: negotiated, peerSPI: peerSPI, initiatorNonce: initiatorNonce, responderNonce: nonce),
-                                commit: commit)
+            // The responder's NAT-OA for itself is the second (NAT-OAr); a draft peer sends only its own.
+            let originals = NATTraversal.originalAddresses(in: payloads)
+            let result = QuickModeResult(negotiated: negotiated, peerSPI: peerSPI, initiatorNonce: initiatorNonce, responderNonce: nonce,
+                                         peerOriginalAddress: originals.count >= 2 ? originals[1] : originals.first)
+            let agreed = Agreed(sent: self, result: result, commit: commit)
             let keyExchange: [UInt8]? = payloads.first(where: { $0.type == .keyExchange }).flatMap { if case .keyExchange(let value) = $0.content { value } else { nil } }
             guard let key else {
                 let step = agreed.finish(pfsSecret: nil, context)

@@ -28,6 +28,8 @@ struct QuickModeInitiator {
         /// Traffic from our side's view.
         var selector: TrafficSelector
         var pfsGroup: DHGroup?
+        /// NAT-OAi and NAT-OAr (RFC 3947 §5.2), for transport mode across a NAT.
+        var natOriginalAddresses: [Payload] = []
     }
 
     private(set) var state: State
@@ -131,7 +133,7 @@ struct QuickModeInitiator {
             TrafficIdentity.payload(offer.selector.local, upperProtocol: offer.selector.upperProtocol, port: offer.selector.localPort),
             TrafficIdentity.payload(offer.selector.remote, upperProtocol: offer.selector.upperProtocol, port: offer.selector.remotePort),
         ]
-        payloads += identities
+        payloads += identities + offer.natOriginalAddresses
         let bytes = context.seal(hash: context.hashes.hash1(messageID: context.messageID, rest: PayloadChain.encode(payloads)), payloads)
         let mode = offer.sa.proposals.first?.transforms.first.flatMap { Phase2Proposal.parse($0, protocolID: offer.sa.proposals[0].protocolID)?.mode }
         return (.sentProposal(SentProposal(offer: offer, key: key, initiatorNonce: nonce, identities: identities)), [

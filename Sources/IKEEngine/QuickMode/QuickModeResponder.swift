@@ -34,6 +34,10 @@ struct QuickModeResponder {
         var keyExchange: [UInt8]?
         /// The initiator set the commit bit: CONNECTED follows the SAs.
         var commit: Bool
+        /// Our NAT-OAi and NAT-OAr for QM2 (transport mode across a NAT), and the initiator's
+        /// original address from its NAT-OAi.
+        var natOriginalAddresses: [Payload] = []
+        var peerOriginalAddress: IPAddress? = nil
     }
 
     /// QM2 is out.
@@ -49,7 +53,7 @@ struct QuickModeResponder {
             }
             context.keying.accept(message)
             let result = QuickModeResult(negotiated: chosen.negotiated, peerSPI: chosen.peerSPI, initiatorNonce: chosen.initiatorNonce,
-                                         responderNonce: responderNonce, pfsSecret: pfsSecret)
+                                         responderNonce: responderNonce, pfsSecret: pfsSecret, peerOriginalAddress: chosen.peerOriginalAddress)
             return (.done, [.verified, .install(result)] + (chosen.commit ? [.notifyConnected] : []))
         }
     }
@@ -102,7 +106,7 @@ struct QuickModeResponder {
         let nonce = context.nonce()
         var payloads = [Payload(.securityAssociation(chosen.answer)), Payload(.nonce(nonce))]
         if let key { payloads.append(Payload(.keyExchange(key.publicValue))) }
-        payloads += chosen.identities
+        payloads += chosen.identities + chosen.natOriginalAddresses
         if let notify = chosen.responderLifetime { payloads.append(notify) }
         let hash = context.hashes.hash2(messageID: context.messageID, initiatorNonce: chosen.initiatorNonce, rest: PayloadChain.encode(payloads))
         return (.sentProposal(SentProposal(chosen: chosen, responderNonce: nonce, pfsSecret: secret)), [.send(context.seal(hash: hash, payloads), .replyAndRequest)])

@@ -25,6 +25,8 @@ enum Phase1Timer: CaseIterable, Hashable {
     case responderLifetime
     /// Dead Peer Detection: look whether the peer has been quiet for dpd_interval.
     case deadPeerDetection
+    /// NAT keepalive (RFC 3948 §2.3) from behind a NAT, every nat_keepalive seconds.
+    case natKeepalive
 }
 
 /// A Quick Mode exchange's timers (retransmission in its slot).

@@ -26,6 +26,13 @@ extension XFRMCodec {
             guard let id = message.fixed(xfrm_usersa_id.self), let destination = ipAddress(id.daddr, family: id.family) else { return .malformed }
             guard let protocolID = securityProtocol(id.proto) else { return .ignored }
             return .event(.deleted(spi: UInt32(bigEndian: id.spi), protocolID: protocolID, destination: destination))
+        case IKE_XFRM_MSG_MAPPING:
+            guard let mapping = message.fixed(xfrm_user_mapping.self), let destination = ipAddress(mapping.id.daddr, family: mapping.id.family),
+                  let source = ipAddress(mapping.new_saddr, family: mapping.id.family)
+            else { return .malformed }
+            guard let protocolID = securityProtocol(mapping.id.proto) else { return .ignored }
+            return .event(.mapping(spi: UInt32(bigEndian: mapping.id.spi), protocolID: protocolID, destination: destination,
+                                   newSource: source, newPort: UInt16(bigEndian: mapping.new_sport)))
         case IKE_XFRM_MSG_FLUSHSA:
             guard let flush = message.fixed(xfrm_usersa_flush.self) else { return .malformed }
             return flush.proto == 0 || securityProtocol(flush.proto) != nil ? .event(.flushed) : .ignored

@@ -34,7 +34,7 @@ public final class XFRMKernel: KernelPort {
         do {
             requests = try NetlinkSocket(protocolNumber: NETLINK_XFRM, namespace: namespace)
             notifications = try NetlinkSocket(
-                protocolNumber: NETLINK_XFRM, groups: [IKE_XFRMNLGRP_ACQUIRE, IKE_XFRMNLGRP_EXPIRE, IKE_XFRMNLGRP_SA, IKE_XFRMNLGRP_POLICY],
+                protocolNumber: NETLINK_XFRM, groups: [IKE_XFRMNLGRP_ACQUIRE, IKE_XFRMNLGRP_EXPIRE, IKE_XFRMNLGRP_SA, IKE_XFRMNLGRP_POLICY, IKE_XFRMNLGRP_MAPPING],
                 nonblocking: true, namespace: namespace)
         } catch {
             if error.errno == EPROTONOSUPPORT {
@@ -78,6 +78,31 @@ public final class XFRMKernel: KernelPort {
             try? delete(spi: inbound.spi, protocolID: inbound.protocolID, destination: inbound.destination)
             throw error
         }
+    }
+
+    /// UPDSA changes an installed SA's encapsulation in place (the kernel keys SAs by destination,
+    /// SPI and protocol, so the inbound SA and an outbound one to the same address keep their
+    /// counters and replay state); an outbound SA whose destination changed is added anew and the
+    /// old one deleted.
+    public func update(inbound: IPsecSA, outbound: IPsecSA, previousOutboundDestination: IPAddress) throws(KernelError) {
+        try replace(inbound, direction: .in)
+        if outbound.destination == previousOutboundDestination {
+            try replace(outbound, direction: .out)
+        } else {
+            try add(outbound, direction: .out)
+            try delete(spi: outbound.spi, protocolID: outbound.protocolID, destination: previousOutboundDestination)
+        }
+    }
+
+    private func replace(_ sa: IPsecSA, direction: KernelPolicyDirection) throws(KernelError) {
+        let key = SAKey(spi: sa.spi, protocolID: sa.protocolID, destination: sa.destination)
+        let reqid = template(direction, for: sa.selector, protocolID: sa.protocolID)?.reqid ?? 0
+        do {
+            try requests.acknowledge(try XFRMCodec.addSA(sa, reqid: reqid, update: true))
+        } catch {
+            throw KernelError("update of \(direction == .in ? "inbound" : "outbound") SA \(sa.spi.paddedHex) to \(sa.destination): \(error)", errno: error.errno)
+        }
+        table[key] = sa
     }
 
     private func add(_ sa: IPsecSA, direction: KernelPolicyDirection) throws(KernelError) {

@@ -41,7 +41,7 @@ final class LockstepNode {
                 switch effect {
                 case .send(let datagram): sent.append(datagram)
                 case .compute(let token, let job, _): queue.append(.computed(token: token, oracle.run(job)))
-                case .installSAs, .deleteSA, .log: break
+                case .installSAs, .updateSAs, .deleteSA, .log: break
                 }
             }
         }

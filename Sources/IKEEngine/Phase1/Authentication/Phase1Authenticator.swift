@@ -20,8 +20,10 @@ protocol Phase1Authenticator {
     /// Checks the peer's proof among the payloads of its MM5 or MM6.
     func verify(_ payloads: [Payload], _ context: Phase1ProofContext) -> Phase1ProofVerdict
 
-    /// Whether the identity the peer presented is acceptable for this SA.
-    func accepts(_ identity: IdentificationPayload, local: Endpoint, remote: Endpoint) -> Bool
+    /// Whether the identity the peer presented is acceptable for this SA. `peerBehindNAT`: NAT-D
+    /// showed that the peer's packets are rewritten, so an address identity is its own (private)
+    /// address, not the one its packets come from.
+    func accepts(_ identity: IdentificationPayload, local: Endpoint, remote: Endpoint, peerBehindNAT: Bool) -> Bool
 
     /// The pre-shared key, for the keymat-privileged views only (nil for other methods).
     var presharedKey: SecretBytes? { get }

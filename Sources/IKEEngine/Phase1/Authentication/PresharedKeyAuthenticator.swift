@@ -20,12 +20,14 @@ struct PresharedKeyAuthenticator: Phase1Authenticator {
         return constantTimeEquals(received, hash(context)) ? .verified : .failed
     }
 
-    /// An address ID must be the peer's address; any other ID type must be the identity the key's
-    /// entry names.
-    func accepts(_ identity: IdentificationPayload, local: Endpoint, remote: Endpoint) -> Bool {
+    /// An address ID must be the peer's address — or, behind a NAT, an address the key's entry
+    /// covers (`remoteid`); any other ID type must be the identity the key's entry names.
+    func accepts(_ identity: IdentificationPayload, local: Endpoint, remote: Endpoint, peerBehindNAT: Bool) -> Bool {
         switch identity.idType {
         case .ipv4Address, .ipv6Address:
-            return identity.data == remote.address.bytes
+            if identity.data == remote.address.bytes { return true }
+            guard peerBehindNAT, let address = IPAddress(bytes: identity.data), case .address(let covered) = entry.remoteID else { return false }
+            return covered.contains(address)
         default:
             return entry.remoteIDType == identity.idType && entry.remoteID.description == String(decoding: identity.data, as: UTF8.self)
         }

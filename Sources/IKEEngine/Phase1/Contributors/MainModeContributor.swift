@@ -6,8 +6,8 @@ enum MainModeMessage: CaseIterable {
 }
 
 /// A side concern of Main Mode that adds payloads to our messages and reads the peer's, instead of
-/// a branch inside the exchange (STYLE §3.5): vendor IDs and INITIAL-CONTACT now, NAT-D and
-/// certificate requests next. Contributors run in a fixed order around every Main Mode message.
+/// a branch inside the exchange (STYLE §3.5): vendor IDs, NAT traversal and INITIAL-CONTACT
+/// now, certificate requests next. Contributors run in a fixed order around every Main Mode message.
 protocol MainModeContributor: Sendable {
     /// Payloads to append to our `message` on `sa`.
     func payloads(for message: MainModeMessage, on sa: Phase1SA, engine: IKEEngine) -> [Payload]
@@ -17,7 +17,7 @@ protocol MainModeContributor: Sendable {
 
 extension IKEEngine {
     /// The contributors, in the order they add payloads.
-    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), InitialContactContributor()]
+    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), NATTraversalContributor(), InitialContactContributor()]
 
     func contributions(for message: MainModeMessage, on sa: Phase1SA) -> [Payload] {
         Self.mainModeContributors.flatMap { $0.payloads(for: message, on: sa, engine: self) }

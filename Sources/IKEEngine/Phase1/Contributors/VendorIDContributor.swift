@@ -1,7 +1,7 @@
 import ISAKMP
 
 /// Vendor IDs (RFC 2408 §3.16) in MM1 and MM2: the ones we announce (only what we implement: RFC
-/// 3706 DPD; NAT-T adds its own when it lands), and the peer's, recorded on the SA so `ikeadm dump
+/// 3706 DPD here; NATTraversalContributor adds the NAT-T ones), and the peer's, recorded on the SA so `ikeadm dump
 /// p1` shows which extensions it announced.
 struct VendorIDContributor: MainModeContributor {
     /// What this daemon announces.

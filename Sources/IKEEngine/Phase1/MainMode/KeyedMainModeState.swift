@@ -46,7 +46,7 @@ extension KeyedMainModeState {
                 .authentication, "the proof in \(name) from \(context.remote) does not verify (\(authenticator.method)): the keys differ",
                 notify: notifies ? .authenticationFailed : nil))])
         }
-        guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: context.local, remote: context.remote) else {
+        guard case .identification(let identity) = id.content, authenticator.accepts(identity, local: context.local, remote: context.remote, peerBehindNAT: context.peerBehindNAT) else {
             let who = prover == .initiator ? "peer" : "responder"
             return .rejected([.failed(Phase1Failure(.identity, "the \(who)'s identity does not match its address \(context.remote.address)",
                                                     notify: notifies ? .invalidIDInformation : nil))])

@@ -14,6 +14,8 @@ struct MainModeContext {
     let random: any RandomSource
     /// Whether another modular exponentiation for a peer that has not authenticated fits the limit.
     let unauthenticatedComputeRoom: Bool
+    /// NAT-D showed the peer behind a NAT (its address identity is then its private address).
+    var peerBehindNAT = false
 
     func header(flags: HeaderFlags = []) -> ISAKMPHeader {
         ISAKMPHeader(initiatorCookie: cookies.initiator, responderCookie: cookies.responder, exchangeType: .identityProtection, flags: flags)
