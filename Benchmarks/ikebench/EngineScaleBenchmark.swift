@@ -30,11 +30,12 @@ func engineScaleBenchmark(sizes: [Int]) throws {
     }
 }
 
-/// `ikebench timers N SECONDS`: N established SAs with Dead Peer Detection on (dpd_interval 30, both
-/// sides), SECONDS of virtual time in 100 ms ticks with every R-U-THERE and ACK delivered: the CPU
-/// per virtual second both engines spend on their timers and the DPD exchanges they cause.
-func timerBenchmark(count: Int, seconds: Int) throws {
-    let engines = try EstablishedEngines(count: count, extraConfig: "dpd_interval 30")
+/// `ikebench timers N SECONDS [nat]`: N established SAs with Dead Peer Detection on (dpd_interval 30,
+/// both sides), SECONDS of virtual time in 100 ms ticks with every R-U-THERE and ACK delivered: the
+/// CPU per virtual second both engines spend on their timers and the DPD exchanges they cause. With
+/// `nat` the initiator is behind a NAPT and sends NAT keepalives (nat_keepalive 20) as well.
+func timerBenchmark(count: Int, seconds: Int, natted: Bool = false) throws {
+    let engines = try EstablishedEngines(count: count, extraConfig: "dpd_interval 30\nnat_keepalive 20", natted: natted)
     engines.resetCounts()
     let start = ContinuousClock.now
     for _ in 0..<(seconds * 10) {
@@ -46,6 +47,9 @@ func timerBenchmark(count: Int, seconds: Int) throws {
     let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
     let sent = engines.initiator.statistics.dpdRequestsSent + engines.responder.statistics.dpdRequestsSent
     print("  R-U-THERE sent by the initiator engine \(engines.initiator.statistics.dpdRequestsSent), by the responder engine \(engines.responder.statistics.dpdRequestsSent)")
+    if natted {
+        print("  NAT found on \(engines.responder.statistics.natDetected) SAs, keepalives sent \(engines.initiator.statistics.natKeepalivesSent)")
+    }
     let dead = engines.initiator.statistics.dpdDeadPeers + engines.responder.statistics.dpdDeadPeers
     print(String(format: "timers: %d SAs, %d s virtual: %.2f ms CPU per virtual second (both engines), %d R-U-THERE sent, %d datagrams, %d peers found dead, %.1f µs per DPD exchange",
                  count, seconds, micros / 1000 / Double(seconds), sent, engines.delivered, dead, sent > 0 ? micros / Double(sent) : 0))

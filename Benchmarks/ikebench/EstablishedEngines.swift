@@ -22,18 +22,24 @@ final class EstablishedEngines {
     /// Wall time and memory the negotiations took.
     private(set) var buildTime: Duration = .zero
     private(set) var memoryGrowth = 0
+    /// A NAPT in front of the initiator: the responder sees its ports shifted by `natPortShift`, so
+    /// NAT-D finds the NAT, Main Mode floats to 4500 and the initiator sends keepalives.
+    let natted: Bool
+    static let natPortShift: UInt16 = 10_000
 
-    init(count: Int, extraConfig: String = "") throws {
+    init(count: Int, extraConfig: String = "", natted: Bool = false) throws {
+        self.natted = natted
         let config = """
             p1_xform { auth_method preshared oakley_group 14 auth_alg sha256 encr_alg aes(128) }
             p2_pfs 0
             \(extraConfig)
             { label "all" local_addr 10.0.0.0/8 remote_addr 10.0.0.0/8 }
             """
-        let settings = EngineSettings(
+        var settings = EngineSettings(
             configuration: try IKEConfigParser.load(config, file: "bench"),
             presharedKeys: try PresharedParser.load("{ localidtype IP localid 10.0.0.0/8 remoteidtype IP remoteid 10.0.0.0/8 key \"bench key\" }\n", file: "bench"),
             policies: try IPsecPolicyParser.load("{laddr 10.0.0.0/8 raddr 10.0.0.0/8} ipsec {encr_algs aes(128) encr_auth_algs sha256}\n", file: "bench"))
+        if natted { settings.natTraversalPort = 4500 }
         let group = DHGroup(rawValue: 14)
         initiatorKey = try DHPrivateKey.generate(group)
         responderKey = try DHPrivateKey.generate(group)
@@ -63,7 +69,11 @@ final class EstablishedEngines {
                 switch effect {
                 case .send(let datagram):
                     let target = engine === initiator ? responder : initiator
-                    let arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
+                    var arriving = Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)
+                    if natted {
+                        // The NAT rewrites the initiator's source port on the way out and back on the way in.
+                        if target === responder { arriving.remote.port &+= Self.natPortShift } else { arriving.local.port &-= Self.natPortShift }
+                    }
                     if target === responder { toResponder.append(arriving) }
                     delivered += 1
                     queue.append((target, .datagram(arriving)))

@@ -2,7 +2,8 @@
 // Run through scripts/bench.sh, which also prints `openssl speed` figures from the same run;
 // `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP);
 // `ikebench engine [N…]` the engine's cost per datagram and per deadline with N established SAs;
-// `ikebench timers N SECONDS` the CPU timers and Dead Peer Detection take with N SAs.
+// `ikebench timers N SECONDS [nat]` the CPU timers and Dead Peer Detection (and, with `nat`, NAT
+// keepalives from behind a NAPT) take with N SAs.
 import Foundation
 import IKEConfig
 import IKECrypto
@@ -154,7 +155,7 @@ if CommandLine.arguments.dropFirst().first == "mm1" {
 }
 if CommandLine.arguments.dropFirst().first == "timers" {
     let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
-    try timerBenchmark(count: numbers.first ?? 10_000, seconds: numbers.dropFirst().first ?? 120)
+    try timerBenchmark(count: numbers.first ?? 10_000, seconds: numbers.dropFirst().first ?? 120, natted: CommandLine.arguments.contains("nat"))
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "engine" {

@@ -126,6 +126,9 @@ struct LoopbackDaemonTests {
         // Both announce RFC 3706, so each runs DPD on the SA.
         #expect(p1.contains("VID:   peer announced RFC 3706 DPD"), "\(p1)")
         #expect(p1.contains("DPD:   Dead Peer Detection (RFC 3706) enabled, last handshake not initiated"), "\(p1)")
+        // Both announce NAT-T (each daemon has its NAT-T socket on 4500); NAT-D finds no NAT on loopback.
+        #expect(p1.contains("NAT:   NAT traversal (RFC 3947): no NAT, ports \(port) <-> \(port)"), "\(p1)")
+        #expect(!dumpA.contains("ENCAP:"))
         let stats = try b.adm(["get", "stats"]).standardOutput
         #expect(stats.contains("Dead Peer Detection: R-U-THERE sent:"))
         #expect(stats.contains("Current:   initiator:          0   responder:          1"))
@@ -242,6 +245,8 @@ struct LoopbackDaemonTests {
         #expect(defaults.contains("retry_timer_init  config            200 ms        first retransmit interval"))
         #expect(defaults.contains("p2_softlife_secs  default          3240 seconds   phase 2 soft lifetime"))
         #expect(defaults.contains("dpd_interval      default            30 seconds   DPD idle interval (0: off)"), "\(defaults)")
+        #expect(defaults.contains("nat_keepalive     default            20 seconds   NAT keepalive interval (0: off)"), "\(defaults)")
+        #expect(defaults.contains("-                 default          4500 port      NAT-T port"), "\(defaults)")
         #expect(try daemon.adm(["dump", "groups"]).standardOutput.contains("     14       112  MODP-2048"))
         #expect(try daemon.adm(["dump", "encralgs"]).standardOutput.contains("      7  aes             128-256"))
         #expect(try daemon.adm(["dump", "authalgs"]).standardOutput.contains("Completed dump of authalgs (5)"))

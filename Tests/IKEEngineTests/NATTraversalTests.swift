@@ -221,6 +221,36 @@ struct NATTraversalTests {
         #expect(engine.statistics.unexpectedDropped == unexpected + 1)
     }
 
+    @Test("before NAT-D has found a NAT, a Main Mode message from another endpoint is not read, even on the NAT-T port: no Diffie-Hellman for it")
+    func noEarlyFollow() throws {
+        let settings = try Self.settings()
+        let initiator = IKEEngine(settings: settings, random: SeededRandom(seed: 11)), responder = IKEEngine(settings: settings, random: SeededRandom(seed: 12))
+        let a = IPAddress("10.0.0.1")!, b = IPAddress("10.0.0.2")!
+        /// Runs an engine's effects: compute jobs at once, and returns what it sent.
+        func sent(_ engine: IKEEngine, _ event: EngineEvent) -> [Datagram] {
+            var queue = [event], out: [Datagram] = []
+            while !queue.isEmpty {
+                for effect in engine.handle(queue.removeFirst(), at: .zero) {
+                    if case .send(let datagram) = effect { out.append(datagram) }
+                    if case .compute(let token, let job, _) = effect { queue.append(.computed(token: token, job.run())) }
+                }
+            }
+            return out
+        }
+        func arriving(_ datagram: Datagram) -> EngineEvent { .datagram(Datagram(bytes: datagram.bytes, local: datagram.remote, remote: datagram.local)) }
+        let mm1 = try #require(sent(initiator, .acquire(AcquireRequest(localAddress: a, remoteAddress: b))).first)
+        let mm2 = try #require(sent(responder, arriving(mm1)).first)
+        let mm3 = try #require(sent(initiator, arriving(mm2)).first)
+        // MM3 as if from elsewhere, to the responder's NAT-T port behind the marker.
+        let elsewhere = Datagram(bytes: IKEEngine.nonESPMarker + mm3.bytes, local: Endpoint(address: b, port: 4500), remote: Endpoint(address: IPAddress("10.0.55.5")!, port: 4500))
+        let unexpected = responder.statistics.unexpectedDropped
+        let effects = responder.handle(.datagram(elsewhere), at: .zero)
+        #expect(responder.statistics.unexpectedDropped == unexpected + 1)
+        #expect(effects.allSatisfy { if case .compute = $0 { false } else if case .send = $0 { false } else { true } })
+        // From the initiator's real endpoint it is read, and answered with MM4.
+        #expect(!sent(responder, arriving(mm3)).isEmpty)
+    }
+
     @Test("on the NAT-T port, IKE without the non-ESP marker and ESP are dropped and counted", arguments: [
         [UInt8](repeating: 0xFF, count: 1), [0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0, count: 40), [0, 0, 0, 0],
     ])

@@ -28,12 +28,21 @@ final class InteropHarness {
     let state: String
     let root: String
     var daemon: Process?
+    /// Our address and the peer's, and each as the other side addresses it (different across a NAT).
+    private(set) var us = "192.0.2.1", peer = "192.0.2.2", usSeen = "192.0.2.1", peerSeen = "192.0.2.2"
+    /// Whether a NAT is between the two.
+    let natted: Bool
 
-    init() throws {
+    /// `topology`: direct, nat-us (we sit behind a NAPT) or nat-peer (the peer does); see peers.sh.
+    init(topology: String = "direct") throws {
         id = String(UUID().uuidString.prefix(6)).lowercased()
         state = "/tmp/ike-interop-\(id)"
         root = state + "/us"
-        try run(["up", id])
+        natted = topology != "direct"
+        let started = try run(["up", id, topology])
+        guard started.status == 0 else { throw ProductRunner.NotBuilt(product: "the interop namespaces (\(started.standardError))") }
+        let addresses = try run(["addresses", id]).standardOutput.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if addresses.count == 4 { (us, peer, usSeen, peerSeen) = (addresses[0], addresses[1], addresses[2], addresses[3]) }
     }
 
     deinit {
@@ -55,20 +64,24 @@ final class InteropHarness {
     /// Writes our files and starts in.iked in our namespace.
     /// `tun0` is the tunnel between the two namespaces' addresses (the in-memory kernel has no
     /// interfaces to ask).
-    func startDaemon(phase1: String, pfs: Int, policy: String, key: String, extra: [String] = []) throws {
+    /// `globals`: more ike.config lines before the rule.
+    func startDaemon(phase1: String, pfs: Int, policy: String, key: String, extra: [String] = [], globals: String = "") throws {
         try write("etc/inet/ike/config", """
             retry_timer_init 0.5
             retry_timer_max 2
+            \(globals)
             \(phase1)
             p2_pfs \(pfs)
-            { label "peer" local_addr 192.0.2.1 remote_addr 192.0.2.2 }
+            { label "peer" local_addr \(us) remote_addr \(peerSeen) }
             """)
-        try write("etc/inet/secret/ike.preshared", "{ localid 192.0.2.1 remoteid 192.0.2.2 key \"\(key)\" }\n", mode: 0o600)
+        // Across a NAT the peer's packets come from the NAT's address and its ID names its own: one
+        // remoteid covers both (192.0.2.0/24 outside, 192.0.3.0/24 inside).
+        try write("etc/inet/secret/ike.preshared", "{ localid \(us) remoteid \(natted ? "192.0.2.0/23" : peer) key \"\(key)\" }\n", mode: 0o600)
         try write("etc/inet/ipsecinit.conf", policy + "\n")
         guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "--kernel", "memory", "-d", "--tunnel", "tun0=192.0.2.1,192.0.2.2"] + extra
+        process.arguments = ["netns", "exec", "ikeus-\(id)", binary, "--root", root, "--kernel", "memory", "-d", "--tunnel", "tun0=\(us),\(peerSeen)"] + extra
         FileManager.default.createFile(atPath: state + "/in.iked.log", contents: nil)
         let log = FileHandle(forWritingAtPath: state + "/in.iked.log")
         process.standardOutput = log

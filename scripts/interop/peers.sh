@@ -4,7 +4,15 @@
 # `down ID` removes namespaces, processes and files (call it also when a test fails).
 #
 #   peers.sh install                                   packages (strongSwan; Libreswan unpacked to /opt/libreswan)
-#   peers.sh up ID                                     namespaces ikeus-ID (192.0.2.1) and ikepeer-ID (192.0.2.2)
+#   peers.sh up ID [nat-us|nat-peer]                   namespaces ikeus-ID (192.0.2.1) and ikepeer-ID (192.0.2.2);
+#                                                      with nat-us/nat-peer that side sits behind a NAPT in iknat-ID
+#                                                      (nftables masquerade with random ports, UDP 500/4500
+#                                                      forwarded to it): its own address becomes 192.0.3.x and
+#                                                      the other side sees it as 192.0.2.254
+#   peers.sh addresses ID                              US PEER US_SEEN PEER_SEEN (own addresses, and as the
+#                                                      other side addresses them)
+#   peers.sh keepalives ID                             NAT keepalives (1-byte UDP 4500) the NAT saw leave the inside
+#   peers.sh flush-nat ID                              the NAT forgets its mappings (conntrack flush)
 #   peers.sh strongswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]   start charon with one IKEv1 connection
 #   peers.sh libreswan ID IKE ESP MODE PFS KEY [PEER_NET US_NET]    start pluto with one IKEv1 connection
 #                                                      "interop"; the nets are its traffic (default: the two hosts)
@@ -19,18 +27,28 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LIBRESWAN_ROOT=/opt/libreswan
 US=192.0.2.1
 PEER=192.0.2.2
+NAT_PUBLIC=192.0.2.254
+NAT_INSIDE=192.0.3.254
 
 die() { echo "peers.sh: $*" >&2; exit 1; }
 state() { echo "/tmp/ike-interop-$1"; }
 ns_us() { echo "ikeus-$1"; }
 ns_peer() { echo "ikepeer-$1"; }
+ns_nat() { echo "iknat-$1"; }
+
+# The topology's addresses, written by `up`: US PEER (own), US_SEEN PEER_SEEN (as the other side sees them).
+load_addresses() {
+    local file; file="$(state "$1")/addresses"
+    if [ -f "$file" ]; then read -r US PEER US_SEEN PEER_SEEN < "$file"; else US_SEEN=$US; PEER_SEEN=$PEER; fi
+}
 
 install_packages() {
     export DEBIAN_FRONTEND=noninteractive
     local missing=()
     for package in strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins \
                    libcharon-extra-plugins iproute2 gcc libc6-dev libnss3-tools libunbound8 libldns3 \
-                   libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss libcap-ng0 libnspr4 libnss3; do
+                   libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss libcap-ng0 libnspr4 libnss3 \
+                   nftables conntrack; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -57,8 +75,13 @@ shim() {
 }
 
 up() {
-    local id=$1 dir; dir=$(state "$id")
+    local id=$1 topology=${2:-direct} dir; dir=$(state "$id")
     mkdir -p "$dir"
+    case "$topology" in
+        direct) ;;
+        nat-us|nat-peer) up_nat "$id" "$topology"; return ;;
+        *) die "unknown topology $topology" ;;
+    esac
     ip netns add "$(ns_us "$id")"
     ip netns add "$(ns_peer "$id")"
     ip link add "iu-$id" type veth peer name "ip-$id"
@@ -73,8 +96,68 @@ up() {
     ip -n "$(ns_peer "$id")" link set "ip-$id" up
 }
 
+# One side behind a NAPT: inside 192.0.3.0/24 (the NAT at .254), outside 192.0.2.0/24 (the NAT at
+# .254). Masquerade picks random ports (a mapping change is a new port); 500 and 4500 are forwarded
+# to the inside host so that it can also be the responder.
+up_nat() {
+    local id=$1 topology=$2 dir; dir=$(state "$id")
+    local nat; nat=$(ns_nat "$id")
+    ip netns add "$(ns_us "$id")"
+    ip netns add "$(ns_peer "$id")"
+    ip netns add "$nat"
+    ip link add "iu-$id" type veth peer name "nu-$id"
+    ip link add "ip-$id" type veth peer name "np-$id"
+    ip link set "iu-$id" netns "$(ns_us "$id")"
+    ip link set "ip-$id" netns "$(ns_peer "$id")"
+    ip link set "nu-$id" netns "$nat"
+    ip link set "np-$id" netns "$nat"
+    local inside_ns inside_if inside_nat outside_ns outside_if outside_nat inside_host
+    if [ "$topology" = nat-us ]; then
+        US=192.0.3.1; US_SEEN=$NAT_PUBLIC; PEER_SEEN=$PEER
+        inside_ns=$(ns_us "$id"); inside_if="iu-$id"; inside_nat="nu-$id"; inside_host=$US
+        outside_ns=$(ns_peer "$id"); outside_if="ip-$id"; outside_nat="np-$id"
+        ip -n "$outside_ns" addr add "$PEER/24" dev "$outside_if"
+    else
+        PEER=192.0.3.2; PEER_SEEN=$NAT_PUBLIC; US_SEEN=$US
+        inside_ns=$(ns_peer "$id"); inside_if="ip-$id"; inside_nat="np-$id"; inside_host=$PEER
+        outside_ns=$(ns_us "$id"); outside_if="iu-$id"; outside_nat="nu-$id"
+        ip -n "$outside_ns" addr add "$US/24" dev "$outside_if"
+    fi
+    echo "$US $PEER $US_SEEN $PEER_SEEN" > "$dir/addresses"
+    ip -n "$inside_ns" addr add "$inside_host/24" dev "$inside_if"
+    ip -n "$nat" addr add "$NAT_INSIDE/24" dev "$inside_nat"
+    ip -n "$nat" addr add "$NAT_PUBLIC/24" dev "$outside_nat"
+    for ns in "$inside_ns" "$outside_ns" "$nat"; do ip -n "$ns" link set lo up; done
+    ip -n "$inside_ns" link set "$inside_if" up
+    ip -n "$outside_ns" link set "$outside_if" up
+    ip -n "$nat" link set "$inside_nat" up
+    ip -n "$nat" link set "$outside_nat" up
+    ip -n "$inside_ns" route add default via "$NAT_INSIDE"
+    ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$nat" nft -f - <<NFT
+table ip nat {
+    chain prerouting {
+        type nat hook prerouting priority dstnat;
+        iifname "$outside_nat" udp dport { 500, 4500 } dnat to $inside_host
+    }
+    chain postrouting {
+        type nat hook postrouting priority srcnat;
+        oifname "$outside_nat" masquerade random
+    }
+}
+table ip count {
+    chain forward {
+        type filter hook forward priority 0;
+        iifname "$inside_nat" udp dport 4500 udp length 9 @th,64,8 0xff counter name keepalives
+    }
+    counter keepalives { }
+}
+NFT
+}
+
 strongswan() {
     local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    load_addresses "$id"
     local peer_net=${7:-$PEER/32} us_net=${8:-$US/32}
     local shim_path; shim_path=$(shim "$id")
     cat > "$dir/strongswan.conf" <<CONF
@@ -84,6 +167,7 @@ charon-systemd {
   install_virtual_ip = no
   retransmit_timeout = 1.0
   retransmit_tries = 3
+  keep_alive = ${PEER_KEEPALIVE:-20}s
   plugins { vici { socket = unix://$dir/charon.vici } }
   filelog { main { path = $dir/charon.log
     default = 1
@@ -102,7 +186,7 @@ connections {
   interop {
     version = 1
     local_addrs = $PEER
-    remote_addrs = $US
+    remote_addrs = $US_SEEN
     proposals = $ike
     rekey_time = 4h
 $dpd
@@ -138,6 +222,7 @@ CONF
 
 libreswan() {
     local id=$1 ike=$2 esp=$3 mode=$4 pfs=$5 key=$6 dir; dir=$(state "$id")
+    load_addresses "$id"
     local subnets=""
     [ -n "${7:-}" ] && subnets=$(printf '    leftsubnet=%s\n    rightsubnet=%s' "$7" "$8")
     [ -x /usr/libexec/ipsec/pluto ] || die "Libreswan is not installed (peers.sh install)"
@@ -157,6 +242,7 @@ config setup
     plutodebug=none
     ikev1-policy=accept
     uniqueids=no
+    keep-alive=${PEER_KEEPALIVE:-20}
 
 conn interop
     keyexchange=ike
@@ -164,7 +250,7 @@ conn interop
     authby=secret
     left=$PEER
     leftid=$PEER
-    right=$US
+    right=$US_SEEN
     rightid=$US
     type=$mode
 $subnets
@@ -205,6 +291,8 @@ peer_command() {
         libreswan:terminate) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --terminate --name interop ;;
         libreswan:status) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --trafficstatus; /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --showstates ;;
         *:isolate) ip netns exec "$(ns_peer "$id")" ip link set "ip-$id" down ;;
+        *:keepalives) ip netns exec "$(ns_nat "$id")" nft list counter ip count keepalives | awk '/packets/ { print $2 }' ;;
+        *:flush-nat) ip netns exec "$(ns_nat "$id")" conntrack -F >/dev/null 2>&1 || true ;;
         *) die "unknown action $action for $kind" ;;
     esac
 }
@@ -217,6 +305,7 @@ down() {
     sleep 0.2
     ip netns del "$(ns_us "$id")" 2>/dev/null || true
     ip netns del "$(ns_peer "$id")" 2>/dev/null || true
+    ip netns del "$(ns_nat "$id")" 2>/dev/null || true
     [ "${KEEP_INTEROP_STATE:-}" = 1 ] || rm -rf "$dir"
 }
 
@@ -226,7 +315,8 @@ case "$command" in
     up) up "$@" ;;
     strongswan) strongswan "$@" ;;
     libreswan) libreswan "$@" ;;
-    initiate|terminate|status|isolate) peer_command "$1" "$command" ;;
+    initiate|terminate|status|isolate|keepalives|flush-nat) peer_command "$1" "$command" ;;
+    addresses) load_addresses "$1"; echo "$US $PEER $US_SEEN $PEER_SEEN" ;;
     shim-path) mkdir -p "$(state "$1")"; shim "$1" ;;
     down) down "$@" ;;
     *) die "usage: see the header of $0" ;;

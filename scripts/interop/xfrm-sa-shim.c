@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -41,13 +42,29 @@ static unsigned int spi_counter;
 /* The next definition of `name` (libc's), looked up once. */
 #define REAL(name) static __typeof__(&name) real_##name; if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
 
-static void shim_log(const char *operation, uint32_t spi, int protocol) {
+static void shim_log(const char *operation, uint32_t spi, int protocol, const char *extra) {
     const char *path = getenv("XFRM_SHIM_LOG");
     if (!path) return;
     FILE *file = fopen(path, "a");
     if (!file) return;
-    fprintf(file, "%s spi=0x%08x proto=%d\n", operation, ntohl(spi), protocol);
+    fprintf(file, "%s spi=0x%08x proto=%d%s\n", operation, ntohl(spi), protocol, extra);
     fclose(file);
+}
+
+/* " encap=SPORT:DPORT" when an SA message carries XFRMA_ENCAP (ESP in UDP), else "". */
+static void describe_encap(const struct nlmsghdr *message, size_t fixed, char *out, size_t size) {
+    out[0] = 0;
+    size_t offset = NLMSG_HDRLEN + NLMSG_ALIGN(fixed);
+    while (offset + sizeof(struct rtattr) <= message->nlmsg_len) {
+        const struct rtattr *attribute = (const struct rtattr *)((const char *)message + offset);
+        if (attribute->rta_len < sizeof(struct rtattr) || offset + attribute->rta_len > message->nlmsg_len) return;
+        if (attribute->rta_type == XFRMA_ENCAP && attribute->rta_len >= RTA_LENGTH(sizeof(struct xfrm_encap_tmpl))) {
+            const struct xfrm_encap_tmpl *encap = RTA_DATA(attribute);
+            snprintf(out, size, " encap=%u:%u", ntohs(encap->encap_sport), ntohs(encap->encap_dport));
+            return;
+        }
+        offset += RTA_ALIGN(attribute->rta_len);
+    }
 }
 
 static int is_xfrm(int fd) { return fd >= 0 && fd < MAX_FD && sockets[fd].xfrm; }
@@ -87,7 +104,9 @@ static int answer(int fd, const struct nlmsghdr *message) {
         if (body_length < sizeof(struct xfrm_usersa_info)) return 0;
         const struct xfrm_usersa_info *info = body;
         if (!sa_protocol(info->id.proto)) return 0;
-        shim_log(message->nlmsg_type == XFRM_MSG_NEWSA ? "add" : "update", info->id.spi, info->id.proto);
+        char encap[64];
+        describe_encap(message, sizeof(*info), encap, sizeof(encap));
+        shim_log(message->nlmsg_type == XFRM_MSG_NEWSA ? "add" : "update", info->id.spi, info->id.proto, encap);
         acknowledge(fd, message, 0);
         return 1;
     }
@@ -97,7 +116,7 @@ static int answer(int fd, const struct nlmsghdr *message) {
         const struct xfrm_usersa_id *id = body;
         if (!sa_protocol(id->proto)) return 0;
         if (message->nlmsg_type == XFRM_MSG_DELSA) {
-            shim_log("delete", id->spi, id->proto);
+            shim_log("delete", id->spi, id->proto, "");
             acknowledge(fd, message, 0);
         } else {
             /* An SA that exists and was never used: zero lifetime counters. */
@@ -121,7 +140,7 @@ static int answer(int fd, const struct nlmsghdr *message) {
         uint32_t low = request->min, high = request->max;
         uint32_t spi = low + (uint32_t)((spi_counter++ * 2654435761u + (uint32_t)time(NULL)) % (uint64_t)(high - low + 1));
         reply.id.spi = htonl(spi);
-        shim_log("allocspi", reply.id.spi, reply.id.proto);
+        shim_log("allocspi", reply.id.spi, reply.id.proto, "");
         enqueue(fd, message, XFRM_MSG_NEWSA, &reply, sizeof(reply));
         return 1;
     }

@@ -19,51 +19,21 @@ W=/run/iked-e2e; OUT=${IKE_GUEST_OUT:-/run/guest-out}
 PSK=e2e-preshared-secret-0123456789
 PIDS=()
 
-up() { cut -d' ' -f1 /proc/uptime; }
-T0=$(up)
-since() { awk -v a="$1" -v b="$(up)" 'BEGIN{printf "%.2f", b-a}'; }
-step() { echo; echo "== [$(since "$T0") s] $*"; }
-metric() { echo "METRIC $1 $2"; echo "$1 $2" >>"$OUT/metrics.txt"; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=e2e-lib.sh
+source "$HERE/e2e-lib.sh"
 
-diagnose() {
-    local f n
-    for f in "$W"/*/in.iked.log "$W"/*/charon.log; do [ -s "$f" ] && { echo "---- tail $f"; tail -n 40 "$f"; }; done
-    for n in $A $B; do echo "---- $n"; ip -n $n -s xfrm state 2>&1 | head -40; ip -n $n xfrm policy 2>&1 | head -20; done
-}
-fail() { echo "FAIL: $*"; diagnose; exit 1; }
-trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (rc=$?)"; diagnose' ERR
+diagnose() { diagnose_namespaces $A $B; }
 cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    stop_all
     mkdir -p "$OUT"; cp "$W"/*/*.log "$OUT"/ 2>/dev/null || true
     ip netns del $A 2>/dev/null || true; ip netns del $B 2>/dev/null || true
 }
 trap cleanup EXIT
 
-wait_for() { # wait_for SECONDS COMMAND...: poll every 0.2 s
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 5; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
-esp_spis() { ip -n "$1" xfrm state | awk '/proto esp spi/{print $4}' | sort; }
-sa_count() { ip -n "$1" xfrm state | grep -c 'proto esp' || true; }
-no_sas() { [ "$(sa_count "$1")" = 0 ]; }
-# sa_at_least NS N: counted anew on every call (wait_for must re-evaluate it, not a count taken once).
-sa_at_least() { [ "$(sa_count "$1")" -ge "$2" ]; }
-# "src dst spi bytes" per ESP SA.
-sa_bytes() {
-    ip -n "$1" -s xfrm state | awk '/^src /{s=$2; d=$4} /proto esp spi/{spi=$4}
-        /lifetime current:/{getline; b=$1; sub(/\(bytes\).*/, "", b); print s, d, spi, b}'
-}
-sniff_start() { # sniff_start NAME: tcpdump on B's side of the veth, both directions
-    SNIFF_FILE=$OUT/$1.pcap
-    ip netns exec $B tcpdump -Z root -U -n -i veth-b -w "$SNIFF_FILE" >"$W/tcpdump-$1.log" 2>&1 &
-    SNIFF_PID=$!; PIDS+=("$SNIFF_PID")
-    wait_for 30 grep -q "listening on" "$W/tcpdump-$1.log" || fail "tcpdump did not start"
-}
+sniff() { sniff_start "$1" $B veth-b; } # B's side of the veth
 sniff_stop() {
-    sleep 1.5; kill -INT "$SNIFF_PID" 2>/dev/null || true; wait "$SNIFF_PID" 2>/dev/null || true
-    local text; text=$(tcpdump -n -r "$SNIFF_FILE" 2>/dev/null)
+    local text; text=$(sniff_text)
     ESP=$(grep -c ': ESP(spi=' <<<"$text" || true)
     ICMP=$(grep -c ': ICMP ' <<<"$text" || true)
     IKE=$(grep -cE '\.(500|isakmp) > .*\.(500|isakmp): ' <<<"$text" || true)
@@ -93,28 +63,6 @@ write_iked_files() { # write_iked_files NS ME PEER SOFT_SECS
     # Not /etc/inet/ipsecinit.conf: in.iked must learn this policy from what ipsecconf loads.
     printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha1 sa shared }\n' "$2" "$3" >"$d/policy.conf"
 }
-load_policy() { ip netns exec "$1" "$BIN/ipsecconf" --root "$W/$1" -a "$W/$1/policy.conf"; }
-start_iked() { # start_iked NS
-    local d=$W/$1
-    ip netns exec "$1" "$BIN/in.iked" --root "$d" -d >"$d/in.iked.log" 2>&1 &
-    eval "IKED_$2=$!"; PIDS+=("$!")
-    wait_for 60 test -S "$d/var/run/ike_door" || fail "in.iked did not start in $1: $(cat "$d/in.iked.log")"
-}
-adm() { local ns=$1; shift; ip netns exec "$ns" "$BIN/ikeadm" --root "$W/$ns" "$@"; }
-stop_pid() { local p=$1 i; kill "$p" 2>/dev/null || return 0; for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; wait "$p" 2>/dev/null || true; }
-
-check_counters_rise() { # every ESP SA in both namespaces has carried bytes
-    local n line bad=0 count=0
-    for n in $A $B; do
-        while read -r line; do
-            [ -n "$line" ] || continue; set -- $line; count=$((count + 1))
-            echo "   $n: $1 -> $2 spi $3: $4 bytes"
-            [ "$4" -gt 0 ] || bad=$((bad + 1))
-        done <<<"$(sa_bytes $n)"
-    done
-    [ "$count" -ge 4 ] || fail "expected 4 ESP SAs, found $count"
-    [ "$bad" = 0 ] || fail "$bad SA byte counters stayed at 0"
-}
 check_spis_cross() { # A's inbound SPIs are B's outbound ones and the other way round
     [ "$(esp_spis $A)" = "$(esp_spis $B)" ] || fail "SPIs differ: A $(esp_spis $A | tr '\n' ' ') B $(esp_spis $B | tr '\n' ' ')"
     echo "   same SPIs on both sides: $(esp_spis $A | tr '\n' ' ')"
@@ -139,7 +87,7 @@ if [[ " $PHASES " == *" iked "* ]]; then
     no_sas $A && no_sas $B || fail "SAs before any traffic"
 
     step "one ping: ACQUIRE -> Main Mode -> Quick Mode -> SAs"
-    sniff_start iked
+    sniff iked
     T=$(up)
     ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true   # dropped while the SAs are negotiated
     wait_for 60 sa_at_least $B 2 || fail "no SAs 60 s after the ACQUIRE"
@@ -154,7 +102,7 @@ if [[ " $PHASES " == *" iked "* ]]; then
     [ "$ESP" -ge 12 ] || fail "expected at least 12 of the 16 ping packets as ESP, saw $ESP"
     [ "$ICMP" = 0 ] || fail "$ICMP ICMP packets crossed in clear"
     check_spis_cross
-    check_counters_rise
+    check_counters_rise $A $B
     adm $A dump sa | sed 's/^/   A: /'
 
     step "soft expiry (15 s) rekeys while pings keep flowing"
@@ -194,49 +142,13 @@ fi
 
 if [[ " $PHASES " == *" strongswan "* ]]; then
     step "strongSwan charon (kernel-netlink) in $B; in.iked in $A"
-    command -v /usr/sbin/charon-systemd >/dev/null || fail "no charon-systemd (scripts/interop/peers.sh install)"
-    D=$W/ss; mkdir -p "$D"/swanctl/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
-    cat >"$D/strongswan.conf" <<-CONF
-	charon-systemd {
-	  load = random nonce openssl pem pkcs1 x509 pubkey gmp aes sha1 sha2 hmac kdf kernel-netlink socket-default vici
-	  install_routes = no
-	  plugins { vici { socket = unix://$D/charon.vici } }
-	  filelog { main { path = $D/charon.log
-	                   default = 1
-	                   ike = 2
-	                   knl = 2
-	                   flush_line = yes } }
-	  journal { default = -1 }
-	}
-	swanctl { load = pem pkcs1 pkcs8 x509 pubkey openssl random }
-	CONF
-    cat >"$D/swanctl/swanctl.conf" <<-CONF
-	connections { e2e { version = 1
-	    local_addrs = $IPB
-	    remote_addrs = $IPA
-	    proposals = aes128-sha1-modp2048
-	    local { auth = psk
-	            id = $IPB }
-	    remote { auth = psk
-	             id = $IPA }
-	    children { e2e { mode = transport
-	                     esp_proposals = aes128-sha1
-	                     start_action = none } } } }
-	secrets { ike-e2e { id-1 = $IPB
-	                    id-2 = $IPA
-	                    secret = "$PSK" } }
-	CONF
-    sw() { STRONGSWAN_CONF=$D/strongswan.conf SWANCTL_DIR=$D/swanctl swanctl "$@" --uri "unix://$D/charon.vici"; }
-    STRONGSWAN_CONF=$D/strongswan.conf ip netns exec $B /usr/sbin/charon-systemd >"$D/stdout.log" 2>&1 </dev/null &
-    PIDS+=("$!"); CHARON=$!
-    wait_for 60 test -S "$D/charon.vici" || fail "charon did not start: $(cat "$D/stdout.log")"
-    sw --load-all >/dev/null
+    start_charon $B "$W/ss" e2e $IPB $IPA $IPA "$PSK"
     write_iked_files $A $IPA $IPB 50
     load_policy $A
     start_iked $A A
 
     step "in.iked initiates (ping -> ACQUIRE), strongSwan responds"
-    sniff_start strongswan-responder
+    sniff strongswan-responder
     ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true
     wait_for 60 sa_at_least $A 2 || fail "no SAs in A"
     wait_for 20 sa_at_least $B 2 || fail "no SAs in B"
@@ -244,7 +156,7 @@ if [[ " $PHASES " == *" strongswan "* ]]; then
     sniff_stop
     [ "$ESP" -ge 10 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
     check_spis_cross
-    check_counters_rise
+    check_counters_rise $A $B
 
     step "strongSwan terminates: in.iked removes its SAs"
     sw --terminate --ike e2e >/dev/null
@@ -252,14 +164,14 @@ if [[ " $PHASES " == *" strongswan "* ]]; then
     echo "   no SAs left on A"
 
     step "strongSwan initiates, in.iked responds (inverse acquire through the kernel's policy)"
-    sw --initiate --child e2e --timeout 90 >"$D/initiate.log" 2>&1 || { cat "$D/initiate.log"; fail "swanctl --initiate failed"; }
+    sw --initiate --child e2e --timeout 90 >"$W/ss/initiate.log" 2>&1 || { cat "$W/ss/initiate.log"; fail "swanctl --initiate failed"; }
     wait_for 20 sa_at_least $A 2 || fail "no SAs in A"
-    sniff_start strongswan-initiator
+    sniff strongswan-initiator
     ip netns exec $B ping -c 5 -i 0.2 -W 2 $IPA | tail -2 | sed 's/^/   /'
     sniff_stop
     [ "$ESP" -ge 10 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
     check_spis_cross
-    check_counters_rise
+    check_counters_rise $A $B
 
     step "stopping in.iked: strongSwan is told, no SA is left"
     stop_pid "$IKED_A"

@@ -37,6 +37,8 @@ host_packages() {
     command -v cpio >/dev/null || missing+=(cpio)
     command -v ping >/dev/null || missing+=(iputils-ping)
     command -v tcpdump >/dev/null || missing+=(tcpdump)
+    command -v nft >/dev/null || missing+=(nftables)
+    command -v conntrack >/dev/null || missing+=(conntrack)
     [ ${#missing[@]} = 0 ] && return
     say "installing ${missing[*]}"
     apt_update

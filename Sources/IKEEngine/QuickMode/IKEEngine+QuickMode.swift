@@ -43,7 +43,8 @@ extension IKEEngine {
         let messageID = sa.driver.makeMessageID(random)
         let context = quickModeContext(messageID, keying)
         let originals = mode == .transport ? nat.map { natOriginalAddressPayloads(sa, $0, initiating: true) } ?? [] : []
-        let (machine, actions) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: pfs, natOriginalAddresses: originals), context)
+        let (machine, actions) = QuickModeInitiator.start(QuickModeInitiator.Offer(sa: offer, selector: selector, pfsGroup: pfs, natOriginalAddresses: originals,
+                                                                                 acceptsRewrittenIdentities: !originals.isEmpty), context)
         let exchange = QuickModeExchange(on: sa, messageID: messageID, machine: .initiator(machine), now: now, expireTimer: settings.expireTimer,
                                          selector: selector, ourSPI: ourSPI, request: request)
         sa.quickModes[messageID] = exchange

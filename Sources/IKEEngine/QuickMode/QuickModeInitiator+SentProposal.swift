@@ -32,7 +32,7 @@ extension QuickModeInitiator {
             }
             // Echoed identities must be ours (RFC 2409 §5.5).
             let echoed = payloads.filter { $0.type == .identification }
-            guard echoed.isEmpty || echoed.map(\.body) == identities.map(\.body) else {
+            guard echoed.isEmpty || echoed.map(\.body) == identities.map(\.body) || (offer.acceptsRewrittenIdentities && echoed.count == identities.count) else {
                 return (.failed, [.verified, .failed("the responder changed the client identities", notify: nil, spi: [])])
             }
             for payload in payloads {

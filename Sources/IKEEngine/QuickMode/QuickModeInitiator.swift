@@ -30,6 +30,9 @@ struct QuickModeInitiator {
         var pfsGroup: DHGroup?
         /// NAT-OAi and NAT-OAr (RFC 3947 §5.2), for transport mode across a NAT.
         var natOriginalAddresses: [Payload] = []
+        /// Transport mode across a NAT: the responder may echo the client identities rewritten to
+        /// the addresses it sees (strongSwan: "changing received traffic selectors due to NAT").
+        var acceptsRewrittenIdentities = false
     }
 
     private(set) var state: State

@@ -47,10 +47,12 @@ extension IKEEngine {
     }
 
     /// Whether a message for `sa` that came from (or to) an endpoint other than the SA's may be
-    /// read at all: only with NAT-T negotiated and only on our NAT-T port, where a NAT may have
-    /// given the peer a new address or port. It moves the SA only once it authenticated.
+    /// read at all: only once NAT-D found a NAT (so never MM3, which the responder compares NAT-D
+    /// in, nor anything before it: no Diffie-Hellman for a sender that has not shown it receives
+    /// where the SA is) and only on our NAT-T port, where a NAT may have given the peer a new
+    /// address or port. It moves the SA only once it authenticated.
     func mayFollow(_ sa: Phase1SA, to datagram: Datagram) -> Bool {
-        guard sa.natTraversal != nil, let port = settings.natTraversalPort else { return false }
+        guard sa.natTraversal?.natFound == true, let port = settings.natTraversalPort else { return false }
         return datagram.local.port == port && datagram.remote.address.isIPv4 == sa.remote.address.isIPv4
     }
 
