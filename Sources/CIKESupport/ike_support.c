@@ -8,8 +8,10 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <linux/xfrm.h>
 
@@ -102,6 +104,23 @@ int ike_udp_encapsulate_esp(int fd) {
 #endif
     int type = UDP_ENCAP_ESPINUDP;
     return setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) < 0 ? -errno : 0;
+}
+
+int ike_notify_service_manager(const char *path, const char *message) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof(address));
+    address.sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof(address.sun_path)) return -EINVAL;
+    memcpy(address.sun_path, path, length);
+    if (path[0] == '@') address.sun_path[0] = 0;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length));
+    int error = sent < 0 ? -errno : 0;
+    close(fd);
+    return error;
 }
 
 int ike_udp_local_port(int fd) {

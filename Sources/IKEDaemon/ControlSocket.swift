@@ -47,7 +47,8 @@ public enum ControlSocket {
 
     /// Whether something accepts connections on the socket at `path`.
     public static func isAnswered(_ path: String) -> Bool {
-        guard var (address, length) = try? address(path) else { return false }
+        guard let (found, length) = try? address(path) else { return false }
+        var address = found
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -43,6 +43,9 @@ public struct DaemonOptions: Sendable {
     public var tunnels: [String: TunnelEndpoints] = [:]
     /// The pid file that makes this the only in.iked for its files (nil: none, for in-process daemons).
     public var pidFile: String?
+    /// Start even when the configuration has errors (logged), with no rules (`--ignore-errors`, Solaris's
+    /// SMF `config/ignore_errors`).
+    public var ignoreErrors = false
     /// What unauthenticated peers can make the daemon hold and compute (docs/PROTOCOL.md).
     public var halfOpenLimits = HalfOpenLimits()
 

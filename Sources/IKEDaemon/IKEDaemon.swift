@@ -39,6 +39,8 @@ public final class IKEDaemon: @unchecked Sendable {
     private var computePool: ComputePool!
     private let running = Atomic<Bool>(true)
     private var batch = ReceiveBatch()
+    /// systemd's readiness protocol, when it started us (`Type=notify`).
+    private let serviceManager = ServiceManager(socketPath: getenv("NOTIFY_SOCKET").map { String(cString: $0) })
     /// Changed only by the loop thread (set debug / set priv).
     var debugCategories: DebugCategories
     /// The publickeys/ store as read at start, on SIGHUP and on `flush certcache`.
@@ -60,7 +62,7 @@ public final class IKEDaemon: @unchecked Sendable {
         self.privilege = options.privilege
         // One instance: before any socket is touched, so a second daemon never disturbs the first.
         pidFile = try options.pidFile.map { path throws(DaemonError) in try PidFile(path: path) }
-        let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
+        let settings = try Self.startingSettings(options, kernelKeepsPolicy: kernel.policies != nil, logger: logger)
         for warning in UnimplementedSettings.warnings(settings.configuration) { logger.warning("\(warning)") }
         engine = IKEEngine(settings: settings, random: SystemRandom())
         engine.kernel = KernelBridge(kernel)
@@ -112,12 +114,28 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
+    /// The settings at start: the files', or — with `ignoreErrors` (Solaris's SMF `ignore_errors`) — when
+    /// they have errors, those errors logged and no rules, so the daemon runs and is configured
+    /// through ikeadm (`read rule`, `add rule`).
+    static func startingSettings(_ options: DaemonOptions, kernelKeepsPolicy: Bool, logger: Logger) throws -> EngineSettings {
+        do {
+            return try loadSettings(options, kernelKeepsPolicy: kernelKeepsPolicy)
+        } catch let error as ConfigError where options.ignoreErrors {
+            logger.error("configuration errors ignored (--ignore-errors); running without rules:\n\(error)")
+            return settings(options, IKEConfiguration(), PresharedKeys(), policies: (try? loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy)) ?? [])
+        }
+    }
+
     /// Reads ike.config, ike.preshared (when a rule needs it) and the IPsec policy.
     static func loadSettings(_ options: DaemonOptions, kernelKeepsPolicy: Bool) throws -> EngineSettings {
         let outcome = ConfigurationCheck.run(options.paths)
         guard outcome.isValid, let configuration = outcome.configuration else { throw ConfigError(outcome.diagnostics) }
-        var settings = EngineSettings(configuration: configuration, presharedKeys: outcome.presharedKeys ?? PresharedKeys(),
-                                      policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy), peerPort: options.peerPort, localPort: options.port,
+        return settings(options, configuration, outcome.presharedKeys ?? PresharedKeys(), policies: try loadPolicies(options, kernelKeepsPolicy: kernelKeepsPolicy))
+    }
+
+    /// The engine's settings from the files' contents and the command line's ports and limits.
+    private static func settings(_ options: DaemonOptions, _ configuration: IKEConfiguration, _ keys: PresharedKeys, policies: [PolicyEntry]) -> EngineSettings {
+        var settings = EngineSettings(configuration: configuration, presharedKeys: keys, policies: policies, peerPort: options.peerPort, localPort: options.port,
                                       natTraversalPort: options.natTraversalPort, replayWindow: options.replayWindow)
         settings.peerNATTraversalPort = options.natTraversalPort ?? IKEDefaults.natTraversalPort
         settings.halfOpenLimits = options.halfOpenLimits
@@ -142,6 +160,8 @@ public final class IKEDaemon: @unchecked Sendable {
 
     /// Runs until `stop()` or SIGTERM/SIGINT.
     public func run() {
+        // Sockets, control socket and kernel port are open: the service is ready.
+        serviceManager.ready(status: "listening on \(sockets.map(\.local.description).joined(separator: ", "))")
         while running.load(ordering: .acquiring) {
             var descriptors = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0), pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)]
             descriptors += sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
@@ -176,6 +196,7 @@ public final class IKEDaemon: @unchecked Sendable {
             if let deadline = engine.nextDeadline(), deadline <= now { execute(engine.handle(.tick, at: now)) }
         }
         // Leave a clean state: our SAs go from the kernel, and every peer is told.
+        serviceManager.stopping()
         execute(engine.handle(.shutdown, at: now))
         logger.info("in.iked stopping: \(kernel.installed.count / 2) IPsec SA pairs left in the \(kernel.name) kernel")
     }
@@ -271,6 +292,8 @@ public final class IKEDaemon: @unchecked Sendable {
 
     /// SIGHUP: re-read the files; established SAs stay.
     private func reload() {
+        serviceManager.reloading()
+        defer { serviceManager.ready(status: "configuration read again") }
         do {
             let settings = try Self.loadSettings(options, kernelKeepsPolicy: kernel.policies != nil)
             // The new files may name settings not implemented yet, as at start.

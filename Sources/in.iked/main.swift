@@ -86,6 +86,9 @@ struct InIked: ParsableCommand {
     @Option(name: .customLong("max-unauthenticated-dh"), help: ArgumentHelp("Diffie-Hellman computations for peers not yet authenticated, in flight at most (default 64).", valueName: "count"))
     var maxUnauthenticatedDH: Int?
 
+    @Flag(name: .customLong("ignore-errors"), help: "Start even when the configuration has errors: they are logged and the daemon runs without rules, to be configured with ikeadm (Solaris's SMF config/ignore_errors).")
+    var ignoreErrors = false
+
     @Flag(name: .long, help: "Run two daemons on loopback, negotiate, print their SAs, and exit.")
     var demo = false
 
@@ -154,6 +157,7 @@ struct InIked: ParsableCommand {
         options.replayWindow = replayWindow
         options.extraPorts = Array(port.dropFirst())
         options.natTraversalPort = nattPort == 0 ? nil : nattPort
+        options.ignoreErrors = ignoreErrors
         if let maxHalfOpen { options.halfOpenLimits.global = maxHalfOpen }
         if let maxHalfOpenPerPeer { options.halfOpenLimits.perPeer = maxHalfOpenPerPeer }
         if let maxUnauthenticatedDH { options.halfOpenLimits.unauthenticatedComputations = maxUnauthenticatedDH }

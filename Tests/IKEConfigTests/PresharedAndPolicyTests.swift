@@ -1,3 +1,4 @@
+import Foundation
 @testable import IKEConfig
 import IKECrypto
 import IKETestSupport
@@ -70,6 +71,27 @@ struct PresharedTests {
         let problem = ConfigFileReader.checkSecretMode(path)
         #expect((problem == nil) == accepted)
         if let problem { #expect(problem.message.contains("chmod 600 \(path)")) }
+    }
+
+    @Test("its directory must not be writable by others (it should be 0700 like /etc/inet/secret)", arguments: [(0o700, true), (0o755, true), (0o775, false), (0o777, false), (0o1777, false)])
+    func directoryMode(_ mode: Int, _ accepted: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("secret/ike.preshared", Self.entry("key 00"), mode: 0o600)
+        let folder = (path as NSString).deletingLastPathComponent
+        chmod(folder, mode_t(mode))
+        defer { chmod(folder, 0o700) }
+        let problem = ConfigFileReader.checkSecretMode(path)
+        #expect((problem == nil) == accepted, "\(problem?.message ?? "")")
+        if let problem { #expect(problem.message.contains("chmod 700 \(folder)")) }
+    }
+
+    @Test("a key file of another user is refused", .enabled(if: geteuid() == 0, "needs root to give the file away"))
+    func owner() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("ike.preshared", Self.entry("key 00"), mode: 0o600)
+        #expect(chown(path, 65534, 65534) == 0)
+        let problem = ConfigFileReader.checkSecretMode(path)
+        #expect(problem?.message.contains("owned by uid 65534") == true, "\(problem?.message ?? "none")")
     }
 }
 

@@ -28,6 +28,20 @@ struct KernelGuestTests {
         try Self.runEndToEnd("natt-e2e.sh", passed: "NATT E2E PASS")
     }
 
+    @Test("in.iked as a systemd service: the package installs, the units start on a configuration, notify readiness, reload, fail on a broken config (or run with --ignore-errors), stop leaving no SA, and remove cleanly")
+    func service() throws {
+        try Prerequisites.guest.require()
+        let binaries = "/" + (try #require(ProductRunner.path(of: "in.iked")).split(separator: "/").dropLast().joined(separator: "/"))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ike-service-deb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let built = Spawn.run(["/usr/bin/env", "BIN=\(binaries)", "VERSION=0.0.1", "/bin/bash", Self.repository + "/scripts/package-deb.sh", output])
+        let deb = built.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(built.status == 0 && deb.hasSuffix(".deb"), "\(built.output)\(built.errors)")
+        let outcome = Spawn.run(["/usr/bin/env", "E2E_BIN=\(binaries)", "E2E_DEB=\(deb)", "IKE_GUEST_INIT=systemd", "IKE_GUEST_TIMEOUT=600", "/bin/bash", Self.runner,
+                                 Self.repository + "/scripts/kvm/service-e2e.sh"])
+        #expect(outcome.status == 0 && outcome.output.contains("SERVICE E2E PASS"), "\(outcome.output.suffix(6000))\n\(outcome.errors.suffix(2000))")
+    }
+
     @Test("the XFRM port's SA tests pass in a kernel with ESP")
     func realESPTests() throws {
         try Prerequisites.guest.require()

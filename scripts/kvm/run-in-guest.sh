@@ -10,6 +10,7 @@
 # to /run/guest-out, which is $IKE_GUEST_OUT_DIR on the host (a fresh temporary directory by default,
 # removed after a passing run). Variables named in IKE_GUEST_ENV (and CI, E2E_*) are passed on.
 # Exit status: the script's; 124 time-out (IKE_GUEST_TIMEOUT, default 900 s); 125 the guest died.
+# IKE_GUEST_INIT=systemd boots systemd as PID 1 instead, with a default target that runs the script.
 #
 # How: the kernel .deb (linux-image-amd64's current dependency) and busybox-static are unpacked, not
 # installed; a small initramfs loads virtio, 9p and overlay, mounts the host root over 9p under an
@@ -21,7 +22,7 @@ CACHE=${IKE_GUEST_CACHE:-/opt/ike-kvm}
 TIMEOUT=${IKE_GUEST_TIMEOUT:-900}
 MEMORY=${IKE_GUEST_MEMORY:-1024}
 CPUS=${IKE_GUEST_CPUS:-2}
-LAYOUT=2   # bump when the initramfs changes
+LAYOUT=4   # bump when the initramfs changes
 
 say() { echo "run-in-guest: $*" >&2; }
 die() { say "$*"; exit 2; }
@@ -147,6 +148,19 @@ echo \$? >/run/guest-out/status
 \$B sync; echo o >/proc/sysrq-trigger; \$B sleep 30
 STAGE2
 ip link set lo up
+if [ -e /newroot/run/guest-out/init-systemd ]; then
+    # systemd as PID 1 (IKE_GUEST_INIT=systemd): a minimal default target whose one job runs stage2.
+    S=/newroot/etc/systemd/system
+    mkdir -p \$S
+    : >/newroot/etc/fstab
+    printf '[Unit]\nDescription=IKE guest job\nRequires=basic.target ike-guest-job.service\nAfter=basic.target\nAllowIsolate=yes\n' >\$S/ike-guest.target
+    printf '[Unit]\nDescription=IKE guest job\nAfter=basic.target\n[Service]\nType=oneshot\nExecStart=/run/guest-bin/busybox sh /run/guest-bin/stage2\n' >\$S/ike-guest-job.service
+    ln -sfn ike-guest.target \$S/default.target
+    # The host's /tmp and /var are the lower layer: boot-time cleaning would walk them over 9p
+    # (minutes) and hide the caller's files.
+    for unit in systemd-tmpfiles-setup.service systemd-tmpfiles-clean.timer systemd-tmpfiles-clean.service; do ln -sfn /dev/null \$S/\$unit; done
+    exec switch_root /newroot /lib/systemd/systemd
+fi
 exec switch_root /newroot /run/guest-bin/busybox sh /run/guest-bin/stage2
 INIT
     chmod 755 "$stage/init"
@@ -169,7 +183,9 @@ SCRIPT=$(readlink -f "$1"); shift
 setup
 
 OUTDIR=${IKE_GUEST_OUT_DIR:-$(mktemp -d /tmp/ike-guest.XXXXXX)}
-mkdir -p "$OUTDIR"; rm -f "$OUTDIR/status" "$OUTDIR/log"
+mkdir -p "$OUTDIR"; rm -f "$OUTDIR/status" "$OUTDIR/log" "$OUTDIR/init-systemd"
+# IKE_GUEST_INIT=systemd boots systemd as init and runs the script as its one job (service tests).
+[ "${IKE_GUEST_INIT:-}" = systemd ] && : >"$OUTDIR/init-systemd"
 {
     echo '#!/bin/bash'
     printf 'export PATH=%q HOME=/root IKE_GUEST=1 IKE_GUEST_OUT=/run/guest-out\n' "$PATH:/usr/sbin:/usr/bin:/sbin:/bin"

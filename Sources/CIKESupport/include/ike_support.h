@@ -23,6 +23,10 @@ int ike_udp_open(const ike_address *local, int bypass_ipsec, int *bypass_error);
  * byte) are dropped, and IKE behind the non-ESP marker reaches the socket. 0 or -errno. */
 int ike_udp_encapsulate_esp(int fd);
 
+/* Sends `message` ("READY=1", "RELOADING=1", "STOPPING=1") to the service manager's notification
+ * socket at `path` ($NOTIFY_SOCKET; a leading '@' names an abstract socket). 0 or -errno. */
+int ike_notify_service_manager(const char *path, const char *message);
+
 /* The port a socket is bound to (after binding to port 0). */
 int ike_udp_local_port(int fd);
 

@@ -40,13 +40,29 @@ public enum ConfigFileReader {
         return .success(String(decoding: bytes, as: UTF8.self))
     }
 
-    /// Refuses a preshared-key file that group or others can read or write.
+    /// Refuses a preshared-key file that group or others can read or write, that belongs to another
+    /// user than root or us, or that sits in a directory others can write to (they could replace
+    /// it): Solaris keeps it in /etc/inet/secret, mode 0700, owned by root.
     public static func checkSecretMode(_ path: String) -> ConfigDiagnostic? {
+        let origin = SourceLocation(file: path, line: 1, column: 1)
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            return ConfigDiagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot open: \(String(cString: strerror(errno)))")
+        guard stat(path, &info) == 0 else { return ConfigDiagnostic(origin, "cannot open: \(String(cString: strerror(errno)))") }
+        if let problem = secretModeProblem(UInt32(info.st_mode), name: path) { return problem }
+        if info.st_uid != 0, info.st_uid != geteuid() {
+            return ConfigDiagnostic(origin, "owned by uid \(info.st_uid): pre-shared keys must belong to root (chown root \(path))")
         }
-        return secretModeProblem(UInt32(info.st_mode), name: path)
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var folder = stat()
+        guard stat(directory.isEmpty ? "/" : directory, &folder) == 0 else { return nil }
+        let bits = UInt32(folder.st_mode) & 0o777
+        if bits & 0o022 != 0 {
+            return ConfigDiagnostic(origin, "its directory \(directory.isEmpty ? "/" : directory) (mode 0\(String(bits, radix: 8))) is writable by others than its owner, "
+                                    + "who could replace the keys; it must be 0700 like /etc/inet/secret (chmod 700 \(directory.isEmpty ? "/" : directory))")
+        }
+        if folder.st_uid != 0, folder.st_uid != geteuid() {
+            return ConfigDiagnostic(origin, "its directory \(directory) belongs to uid \(folder.st_uid): it must belong to root (chown root \(directory))")
+        }
+        return nil
     }
 
     /// The same check for permission bits already known (a file passed by descriptor).
