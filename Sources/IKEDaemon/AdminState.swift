@@ -80,6 +80,8 @@ enum AdminText {
             DefaultRow(token: token, configured: configured, value: Int64(clamping: value), unit: unit, description: description)
         }
         func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+        let systemLifetime = IKEDefaults.phase2.lifetimeSeconds ?? 3600, systemSoft = IKEDefaults.phase2.softLifetimeSeconds ?? 3240
+        // The Solaris rows, in its order, then this implementation's tunables.
         return [
             row("p1_lifetime_secs", configured: globals.phase1LifetimeSeconds != nil, globals.phase1LifetimeSeconds ?? IKEDefaults.phase1LifetimeSeconds, "seconds", "phase 1 lifetime"),
             row("-", configured: false, IKEDefaults.minimumPhase1LifetimeSeconds, "seconds", "minimum phase 1 lifetime"),
@@ -87,13 +89,29 @@ enum AdminText {
             row("p2_lifetime_secs", configured: globals.phase2.lifetimeSeconds != nil, phase2.lifetimeSeconds ?? 0, "seconds", "phase 2 lifetime"),
             row("p2_softlife_secs", configured: globals.phase2.softLifetimeSeconds != nil, phase2.softLifetimeSeconds ?? 0, "seconds", "phase 2 soft lifetime"),
             row("p2_idletime_secs", configured: globals.phase2.idleTimeSeconds != nil, phase2.idleTimeSeconds ?? 0, "seconds", "phase 2 idle time"),
-            row("p2_lifetime_kb", configured: globals.phase2.lifetimeKilobytes != nil, phase2.lifetimeKilobytes ?? 0, "kilobytes", "phase 2 lifetime (0: none)"),
+            row("p2_lifetime_kb", configured: globals.phase2.lifetimeKilobytes != nil, phase2.lifetimeKilobytes ?? 0, "kilobytes", "phase 2 lifetime"),
             row("p2_softlife_kb", configured: globals.phase2.softLifetimeKilobytes != nil, phase2.softLifetimeKilobytes ?? 0, "kilobytes", "phase 2 soft lifetime"),
-            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeSeconds, "seconds", "minimum phase 2 lifetime"),
+            // Linux has no system-wide IPsec SA lifetimes: the built-in ones stand for them.
+            row("-", configured: false, systemLifetime, "seconds", "system phase 2 lifetime"),
+            row("-", configured: false, systemSoft, "seconds", "system phase 2 soft lifetime"),
+            row("-", configured: false, 0, "seconds", "system phase 2 idle time"),
+            row("-", configured: false, 0, "bytes", "system phase 2 lifetime"),
+            row("-", configured: false, 0, "bytes", "system phase 2 soft lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeSeconds, "seconds", "minimum phase 2 hard lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeSeconds, "seconds", "minimum phase 2 soft lifetime"),
+            row("-", configured: false, 0, "seconds", "minimum phase 2 idle lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeKilobytes, "kilobytes", "minimum phase 2 hard lifetime"),
+            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeKilobytes, "kilobytes", "minimum phase 2 soft lifetime"),
+            row("-", configured: false, 0, "seconds", "minimum phase 2 delta"),
+            row("-", configured: false, 0, "kilobytes", "minimum phase 2 delta"),
             row("-", configured: false, IKEDefaults.maximumPhase2LifetimeSeconds, "seconds", "maximum phase 2 lifetime"),
-            row("-", configured: false, IKEDefaults.minimumPhase2LifetimeKilobytes, "kilobytes", "minimum phase 2 byte lifetime"),
+            row("-", configured: false, 0, "kbytes/s", "conversion factor"),
+            row("-", configured: false, 0, "kilobytes", "maximum phase 2 lifetime"),
             row("p2_nonce_len", configured: globals.phase2NonceLength != nil, globals.phase2NonceLength ?? IKEDefaults.phase2NonceLength, "bytes", "phase 2 nonce length"),
-            row("p2_pfs", configured: globals.phase2.pfsGroup != nil, globals.phase2.pfsGroup?.rawValue ?? 0, "group", "phase 2 PFS group (0: none)"),
+            row("p2_pfs", configured: globals.phase2.pfsGroup != nil, globals.phase2.pfsGroup?.rawValue ?? 0, " ", "phase 2 PFS"),
+            row("max_certs", configured: false, 0, " ", "max certificates"),
+            row("-", configured: false, ports.ike, " ", "IKE port number"),
+            row("-", configured: false, ports.natTraversal ?? 0, " ", ports.natTraversal == nil ? "NAT-T port number (NAT traversal off)" : "NAT-T port number"),
             row("expire_timer", configured: globals.expireTimer != nil, globals.expireTimer ?? IKEDefaults.expireTimer, "seconds", "unfinished phase 1 expiry"),
             row("retry_limit", configured: globals.retryLimit != nil, globals.retryLimit ?? IKEDefaults.retryLimit, "count", "retransmissions"),
             row("retry_timer_init", configured: globals.retryTimerInitial != nil, milliseconds(globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial), "ms", "first retransmit interval"),
@@ -101,21 +119,21 @@ enum AdminText {
             row("dpd_interval", configured: globals.dpdInterval != nil, globals.dpdInterval ?? IKEDefaults.dpdIntervalSeconds, "seconds", "DPD idle interval (0: off)"),
             row("dpd_retries", configured: globals.dpdRetries != nil, globals.dpdRetries ?? IKEDefaults.dpdRetries, "count", "DPD retransmissions"),
             row("nat_keepalive", configured: globals.natKeepalive != nil, globals.natKeepalive ?? IKEDefaults.natKeepaliveSeconds, "seconds", "NAT keepalive interval (0: off)"),
-            row("-", configured: false, ports.ike, "port", "IKE port"),
-            row("-", configured: false, ports.natTraversal ?? 0, "port", ports.natTraversal == nil ? "NAT-T port (NAT traversal off)" : "NAT-T port"),
         ]
     }
 
     /// `get defaults`: token (or `-` when not tunable), source, value, unit, description, in the
     /// Solaris `%-18s%-10s%11u %-10s%-26s` layout.
     static func defaults(_ configuration: IKEConfiguration, ports: Ports = Ports()) -> String {
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+        // printf's %-Ns: padded to N, never cut.
+        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
         let rows = defaultRows(configuration, ports: ports).map { row -> String in
             let value = String(row.value)
             let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
-            return pad(row.token, 18) + pad(row.configured ? "config" : "default", 10) + padded + " " + pad(row.unit, 10) + row.description
+            return pad(row.token, 18) + pad(row.configured ? "config" : "default", 10) + padded + " " + pad(row.unit, 10) + pad(row.description, 26)
         }
-        return (["Global defaults. Some values can be overridden in the ike.config file (token, source, value, unit, description):", ""] + rows)
+        let heading = pad("Token:", 18) + pad("Source:", 10) + pad("Value:", 12) + pad("Unit:", 10) + pad("Description:", 26)
+        return (["", "Global defaults. Some values can be over-ridden on a per rule basis.", "", "System defaults are time delayed.", "", heading, ""] + rows)
             .joined(separator: "\n")
     }
 }

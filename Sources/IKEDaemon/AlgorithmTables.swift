@@ -34,27 +34,31 @@ enum AlgorithmTables {
         }
     }
 
-    static func column(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(1, width - text.count)) + text }
+    /// printf's %-Ns.
+    static func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+
+    /// The Solaris tables: a heading, the IANA note, `%-6s%-9s%-50s` / `%-6u%-20s%-15s` / `%-6u%-20s`
+    /// rows, then this implementation's "Completed dump" line.
+    static func table(_ heading: String, columns: String, rows: [String], name: String) -> String {
+        (["", heading, "The values match the IPsec attribute assigned numbers published by IANA", "", columns] + rows
+            + ["", "Completed dump of \(name) (\(rows.count))"]).joined(separator: "\n")
+    }
 
     static var groupsText: String {
-        let rows = groups.map { column(String($0.value), 7) + column(String($0.strength), 10) + "  " + $0.name }
-        return (["List of Diffie-Hellman groups for IKE (values are IANA IPsec attribute numbers):", "  Value  Strength  Description"] + rows
-            + ["", "Completed dump of groups (\(rows.count))"]).joined(separator: "\n")
+        table("List of Diffie-Hellman groups for setting up IKE SAs", columns: pad("Value", 6) + pad("Strength", 9) + pad("Description", 50),
+              rows: groups.map { pad(String($0.value), 6) + pad(String($0.strength), 9) + pad(SolarisText.groupName(DHGroup(rawValue: $0.value)), 50) }, name: "groups")
     }
 
     static var ciphersText: String {
-        let rows = ciphers.map { column(String($0.value), 7) + "  " + $0.name.padding(16) + "\($0.keyBits.lowerBound)-\($0.keyBits.upperBound)" }
-        return (["List of encryption algorithms for IKE (values are IANA IPsec attribute numbers):", "  Value  Name            Keylen range"] + rows
-            + ["", "Completed dump of encralgs (\(rows.count))"]).joined(separator: "\n")
+        table("List of encryption algorithms for IKE", columns: pad("Value", 6) + pad("Name", 20) + pad("Keylen range", 15),
+              rows: ciphers.map { cipher in
+                  let range = cipher.keyBits.lowerBound == 0 && cipher.keyBits.upperBound == 0 ? "N/A" : "\(cipher.keyBits.lowerBound)-\(cipher.keyBits.upperBound)"
+                  return pad(String(cipher.value), 6) + pad(SolarisText.encryptionName(EncryptionAlgorithm(rawValue: cipher.value)), 20) + pad(range, 15)
+              }, name: "encralgs")
     }
 
     static var hashesText: String {
-        let rows = hashes.map { column(String($0.value), 7) + "  " + $0.name }
-        return (["List of authentication algorithms for IKE (values are IANA IPsec attribute numbers):", "  Value  Name"] + rows
-            + ["", "Completed dump of authalgs (\(rows.count))"]).joined(separator: "\n")
+        table("List of authentication algorithms for IKE", columns: pad("Value", 6) + pad("Name", 20),
+              rows: hashes.map { pad(String($0.value), 6) + pad(SolarisText.hashName(HashAlgorithm(rawValue: $0.value)), 20) }, name: "authalgs")
     }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(1, width - count)) }
 }

@@ -1,5 +1,8 @@
 import IKEEngine
 import IPsecTypes
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The commands the control socket understands and the Solaris-style text they answer with
 /// (spec §4.5: tag-prefixed lines, "Completed dump of …").
@@ -150,23 +153,69 @@ enum ControlCommands {
         (summaries.map { phase1($0, showKeys: showKeys) } + ["Completed dump of phase 1 SAs (\(summaries.count))"]).joined(separator: "\n\n")
     }
 
-    /// One Phase 1 SA's `IKESA:`/`XFORM:`/`LOCIP:`/`STATS:` block (`get p1` shows these alone), with
-    /// the `KEY:` lines at keymat.
-    static func phase1(_ sa: Phase1Summary, showKeys: Bool) -> String {
-        var lines = ["IKESA: I: \(hex(sa.initiatorCookie))  R: \(hex(sa.responderCookie))  \(sa.role)  \(sa.state)"]
-        if let transform = sa.transform { lines.append("XFORM: \(transform), lifetime \(sa.lifetimeSeconds ?? 0) s") }
-        lines.append("LOCIP: \(sa.local)  REMIP: \(sa.remote)  rule \"\(sa.rule)\"")
-        let counters = sa.counters
-        lines.append("STATS: IPsec SA pairs created \(counters.ipsecSAsCreated), deleted \(counters.ipsecSAsDeleted)")
-        lines.append("ERRS:  RX decrypt \(counters.receiveDecryptErrors), hash \(counters.receiveHashErrors), other \(counters.receiveOtherErrors)")
-        if !sa.peerVendorIDs.isEmpty { lines.append("VID:   peer announced \(sa.peerVendorIDs.joined(separator: ", "))") }
+    /// One Phase 1 SA in the Solaris layout, line for line (spec §4.5): IKESA: (cookies, role,
+    /// version and exchange, state, Dead Peer Detection), XFORM:, LOCIP:/REMIP:, LIFTM:, STATS:,
+    /// ERRS:, LOCID:/REMID:, and KEY: at keymat; then this implementation's VID: and NAT: lines.
+    /// `now` is the wall clock the ages are counted back from.
+    static func phase1(_ sa: Phase1Summary, showKeys: Bool, now: Int = Int(time(nil))) -> String {
+        var lines = [
+            "IKESA: Cookies: Initiator 0x\(String(sa.initiatorCookie, radix: 16))  Responder 0x\(String(sa.responderCookie, radix: 16))",
+            "IKESA: The local host is the \(sa.role).",
+            "IKESA: ISAKMP version 1.0; main mode (identity protect) exchange",
+            "IKESA: Current state is \(sa.state)",
+        ]
         if sa.deadPeerDetection {
-            let age = sa.deadPeerDetectionAge.map { ", \(Int($0)) s ago" } ?? ""
-            lines.append("DPD:   Dead Peer Detection (RFC 3706) enabled, last handshake \(sa.deadPeerDetectionResult ?? "not initiated")\(age)")
+            lines.append("IKESA: Dead Peer Detection (RFC 3706) enabled")
+            switch sa.deadPeerDetectionResult {
+            case "successful", "failed":
+                let at = SolarisText.time(now - Int(sa.deadPeerDetectionAge ?? 0))
+                lines.append("IKESA: Dead Peer Detection handshake \(sa.deadPeerDetectionResult == "failed" ? "failed at " : "was successful at ") \(at)")
+            case "in progress":
+                lines.append("IKESA: Dead Peer Detection handshake is in progress. ")
+            default:
+                break
+            }
         }
-        if let method = sa.natTraversal {
-            let keepalives = sa.natKeepalivesSent > 0 ? ", \(sa.natKeepalivesSent) keepalives sent" : ""
-            lines.append("NAT:   NAT traversal (\(method)): \(sa.natState ?? "no NAT-D yet"), ports \(sa.local.port) <-> \(sa.remote.port)\(keepalives)")
+        if let method = sa.authenticationMethod {
+            lines.append("XFORM: Authentication method: \(SolarisText.authenticationMethodName(method))")
+            let bits = sa.encryption == .aesCBC || sa.encryption == .blowfishCBC ? "(\(sa.keyBits))" : ""
+            lines.append("XFORM: Encryption alg: \(sa.encryption.map(SolarisText.encryptionName) ?? "<none>")\(bits); Authentication alg: \(sa.hash.map(SolarisText.hashName) ?? "<none>")")
+            lines.append("XFORM: Oakley Group: \(sa.group.map(SolarisText.groupName) ?? "<unavailable>")")
+            lines.append(sa.pfsGroup == 0 ? "XFORM: Phase 2 PFS is not used" : "XFORM: Phase 2 PFS is required (Oakley Group: \(SolarisText.groupName(DHGroup(rawValue: sa.pfsGroup))))")
+        }
+        let (localRole, remoteRole) = sa.role == "initiator" ? ("Initiator", "Responder") : ("Responder", "Initiator")
+        lines += ["LOCIP: Address (\(localRole)):", "LOCIP: " + SolarisText.socketAddress(sa.local.address, port: sa.local.port),
+                  "REMIP: Address (\(remoteRole)):", "REMIP: " + SolarisText.socketAddress(sa.remote.address, port: sa.remote.port)]
+        let lifetime = UInt64(sa.lifetimeSeconds ?? 0)
+        let created = now - Int(sa.ageSeconds)
+        lines += [
+            "LIFTM: Lifetime limits:",
+            "LIFTM: \(lifetime) seconds\(SolarisText.duration(lifetime)); 0 kbytes protected",
+            "LIFTM: keying material for IPsec SAs can be provided 0 times (no limit)",
+            "LIFTM: Current usage:",
+            "LIFTM: SA was created at \(SolarisText.time(created))",
+            "LIFTM: 0 kbytes protected",
+            "LIFTM: keying material for IPsec SAs provided \(sa.counters.ipsecSAsCreated) times",
+            "LIFTM: Expiration info:",
+        ]
+        if lifetime > 0, let remaining = sa.expiresInSeconds {
+            let expiry = SolarisText.time(created + Int(sa.ageSeconds + remaining))
+            if remaining > 0 {
+                let seconds = UInt64(remaining.rounded(.down))
+                lines += ["LIFTM: SA expires in \(seconds) seconds\(SolarisText.duration(seconds))", "LIFTM: Time of expiration: \(expiry)"]
+            } else {
+                lines.append("LIFTM: SA Expired at \(expiry)")
+            }
+        }
+        let counters = sa.counters
+        lines.append("STATS: \(counters.ipsecSAsCreated) Quick Mode SAs created; \(counters.ipsecSAsDeleted) Quick Mode SAs deleted")
+        let received = counters.receiveDecryptErrors + counters.receiveHashErrors + counters.receiveOtherErrors
+        lines.append("ERRS:  \(received) RX errors: \(counters.receiveDecryptErrors) decryption, \(counters.receiveHashErrors) hash, \(counters.receiveOtherErrors) other")
+        lines.append("ERRS:  0 TX errors")
+        for (tag, identity, role) in [("LOCID:", sa.localIdentity, localRole), ("REMID:", sa.peerIdentity, remoteRole)] {
+            guard let identity else { continue }
+            lines.append("\(tag) \(role) identity, uid=0, type \(SolarisText.identityTypeName(identity.type))")
+            lines.append("\(tag) \(identity.value)")
         }
         if showKeys, let keys = sa.keys {
             if let preshared = keys.presharedKey { lines.append(keyLine("Pre-shared key", preshared)) }
@@ -176,24 +225,32 @@ enum ControlCommands {
             lines.append(keyLine("SKEYID_e", keys.skeyidE))
             lines.append(keyLine("Encryption key", keys.encryptionKey))
         }
+        // This implementation's additions, after the Solaris lines.
+        lines.append("RULE:  \"\(sa.rule)\"")
+        if !sa.peerVendorIDs.isEmpty { lines.append("VID:   peer announced \(sa.peerVendorIDs.joined(separator: ", "))") }
+        if let method = sa.natTraversal {
+            let keepalives = sa.natKeepalivesSent > 0 ? ", \(sa.natKeepalivesSent) keepalives sent" : ""
+            lines.append("NAT:   NAT traversal (\(method)): \(sa.natState ?? "no NAT-D yet"), ports \(sa.local.port) <-> \(sa.remote.port)\(keepalives)")
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// `dump certcache`: one block per certificate of the store.
+    /// `dump certcache` as Solaris prints it (the subject and issuer in angle brackets, the
+    /// trust and key linkage in brackets), then the file it was read from.
     static func certificateCache(_ cache: CertificateCache) -> String {
         let blocks = cache.entries.map { entry in
             ["CERTIFICATE CACHE ID: \(entry.id)",
-             "\tSUBJECT NAME: \(entry.certificate.subject)",
-             "\tISSUER NAME:  \(entry.certificate.issuer)",
-             entry.trusted ? "\t[trusted certificate]" : nil,
-             entry.hasPrivateKey ? "\tPrivate key available (ike.privatekeys/\(entry.file))" : "\tPublic key only (no private key)",
-             "\tFile: publickeys/\(entry.file)"].compactMap { $0 }.joined(separator: "\n")
+             "\tSubject Name: <\(entry.certificate.subject)>",
+             "\t Issuer Name: <\(entry.certificate.issuer)>",
+             entry.trusted ? "\t\t[trusted certificate]" : nil,
+             entry.hasPrivateKey ? "\t\t[Private key available]" : "\t\t[Public certificate only]",
+             "\tFile: publickeys/\(entry.file)" + (entry.hasPrivateKey ? ", private key ike.privatekeys/\(entry.file)" : "")].compactMap { $0 }.joined(separator: "\n")
         }
         return (blocks + ["Completed dump of certcache (\(blocks.count))"]).joined(separator: "\n\n")
     }
 
     static func keyLine(_ name: String, _ key: SecretBytes) -> String {
-        "KEY:   \(name) (\(key.count) bytes): \(key.keymatHex())"
+        "KEY:   \(name) (\(key.count) bytes): \(SolarisText.key(key))"
     }
 
     /// The Phase 1 decryption table `ikedump --keys` reads (and, from its first and last columns,

@@ -111,7 +111,7 @@ public final class IKEEngine {
 
     /// The Phase 1 SAs, for `ikeadm dump p1`.
     public var phase1Summaries: [Phase1Summary] {
-        phase1.values.filter { !$0.isDead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map { Phase1Summary($0, now: now) }
+        phase1.values.filter { !$0.isDead }.sorted { ($0.created, $0.handle.value) < ($1.created, $1.handle.value) }.map { Phase1Summary($0, now: now, pfsGroup: settings.configuration.effectivePhase2(for: $0.rule).pfsGroup?.rawValue ?? 0) }
     }
 
     /// The IPsec SAs, for `ikeadm dump sa`.

@@ -29,8 +29,31 @@ public struct Phase1Summary: Sendable, Equatable {
     public var natTraversal: String?
     public var natState: String?
     public var natKeepalivesSent: Int
+    /// What was negotiated, as values (the Solaris layouts name them their own way).
+    public var encryption: EncryptionAlgorithm?
+    public var keyBits: Int = 0
+    public var hash: HashAlgorithm?
+    public var group: DHGroup?
+    public var authenticationMethod: AuthenticationMethod?
+    /// The rule's Phase 2 PFS group (0: none).
+    public var pfsGroup: UInt16
+    /// Seconds since the SA was made, and until its lifetime ends (nil before it is established).
+    public var ageSeconds: Double
+    public var expiresInSeconds: Double?
+    /// Our identity and the peer's as the ID payloads carried them (type, printable value).
+    public var localIdentity: (type: IdentificationType, value: String)?
+    public var peerIdentity: (type: IdentificationType, value: String)?
 
-    init(_ sa: Phase1SA, now: EngineInstant) {
+    public static func == (lhs: Phase1Summary, rhs: Phase1Summary) -> Bool {
+        lhs.initiatorCookie == rhs.initiatorCookie && lhs.responderCookie == rhs.responderCookie && lhs.state == rhs.state
+    }
+
+    init(_ sa: Phase1SA, now: EngineInstant, pfsGroup: UInt16) {
+        self.pfsGroup = pfsGroup
+        ageSeconds = now.seconds(since: sa.created)
+        expiresInSeconds = sa.expires.map { $0.seconds(since: now) }
+        localIdentity = (sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address, sa.local.address.description)
+        peerIdentity = sa.peerIdentity.map { ($0.idType, $0.identityDescription) }
         deadPeerDetection = sa.dpd != nil
         deadPeerDetectionResult = sa.dpd?.result.rawValue
         deadPeerDetectionAge = sa.dpd?.resultTime.map { now.seconds(since: $0) }
@@ -46,6 +69,11 @@ public struct Phase1Summary: Sendable, Equatable {
         remote = sa.remote
         rule = sa.rule.label
         if let negotiated = sa.negotiated {
+            encryption = negotiated.encryption
+            keyBits = negotiated.keyLength * 8
+            hash = negotiated.hash
+            group = negotiated.group
+            authenticationMethod = negotiated.authenticationMethod
             transform = "\(negotiated.cipherName)/\(negotiated.hash)/\(negotiated.group), \(negotiated.authenticationMethod)"
             lifetimeSeconds = negotiated.lifetimeSeconds
         }

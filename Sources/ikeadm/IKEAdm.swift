@@ -148,7 +148,10 @@ struct IKEAdm: ParsableCommand {
             if !quiet { print(json ? message : "ikeadm: \(message)") }
             return false
         }
-        var body = String(answer.dropFirst(2).drop { $0 == "\n" })
+        // "OK" and its newline; a blank line the layout starts with (Solaris's dumps do) stays.
+        var rest = answer.dropFirst(2)
+        if rest.first == "\n" { rest = rest.dropFirst() }
+        var body = String(rest)
         if paranoid { body = json ? Self.maskJSONKeys(body) : Self.maskKeys(body, table: words == ["dump", "keys"]) }
         if !body.isEmpty { print(body) }
         return true
@@ -204,7 +207,12 @@ struct IKEAdm: ParsableCommand {
                 start = line.hasPrefix("PSKEY: Pre-shared key") || line.hasPrefix("KEY:") ? line.lastIndex(of: ":") : nil
             }
             guard let start else { return String(line) }
-            return String(line[...start]) + String(line[line.index(after: start)...].map { $0 == " " ? " " : "X" })
+            // Solaris prints a key as hex then "/bits": only the hex becomes X.
+            var inKey = true
+            return String(line[...start]) + String(line[line.index(after: start)...].map { character -> Character in
+                if character == "/" { inKey = false }
+                return !inKey || character == " " ? character : "X"
+            })
         }.joined(separator: "\n")
     }
 }

@@ -86,7 +86,7 @@ struct InteropNATTests {
         let stats = try harness.wait(timeout: 20, { try harness.adm(["get", "stats"]).standardOutput }, until: { !$0.contains("mappings followed:          0") })
         #expect(!stats.contains("mappings followed:          0"), "\(stats)\n\(harness.log("in.iked.log").suffix(2000))")
         let after = try harness.adm(["dump", "p1"]).standardOutput
-        let remote = { (text: String) in text.split(separator: "\n").first { $0.hasPrefix("LOCIP:") }.map(String.init) ?? "" }
+        let remote = { (text: String) in text.split(separator: "\n").last { $0.hasPrefix("REMIP: AF_INET") }.map(String.init) ?? "" }
         #expect(remote(before) != remote(after), "\(before)\n\(after)")
         let sa = try harness.adm(["dump", "sa"]).standardOutput
         #expect(sa.contains("IPsec SAs (1)"), "\(sa)")

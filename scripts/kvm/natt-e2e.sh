@@ -106,8 +106,8 @@ sniff_stop
 [ "$ENCAPSULATED" -ge 30 ] || fail "expected the pings as ESP in UDP, saw $ENCAPSULATED"
 [ "$PLAIN_ESP" = 0 ] && [ "$ICMP" = 0 ] || fail "traffic crossed the NAT unencapsulated ($PLAIN_ESP ESP, $ICMP ICMP)"
 check_counters_rise $IN $OUT_NS
-adm $IN dump p1 | grep -E '^(IKESA|LOCIP|NAT):' | sed 's/^/   inside:  /'
-adm $OUT_NS dump p1 | grep -E '^(IKESA|LOCIP|NAT):' | sed 's/^/   outside: /'
+adm $IN dump p1 | grep -E '^(IKESA: Cookies|LOCIP: AF|REMIP: AF|NAT):' | sed 's/^/   inside:  /'
+adm $OUT_NS dump p1 | grep -E '^(IKESA: Cookies|LOCIP: AF|REMIP: AF|NAT):' | sed 's/^/   outside: /'
 adm $IN dump p1 | grep -q 'NAT:.*(we) behind NAT' || fail "inside: dump p1 does not show us behind the NAT"
 adm $OUT_NS dump p1 | grep -q 'NAT:.*(peer) behind NAT' || fail "outside: dump p1 does not show the peer behind the NAT"
 adm $OUT_NS dump sa | grep -q 'ENCAP: ESP in UDP' || fail "outside: dump sa shows no encapsulation"

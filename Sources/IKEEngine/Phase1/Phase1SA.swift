@@ -101,6 +101,8 @@ final class Phase1SA {
 
     /// The vendor IDs the peer sent in Main Mode (at most 32 kept), for `ikeadm dump p1`.
     var peerVendorIDs: [[UInt8]] = []
+    /// The identity the peer proved in MM5 or MM6 (`ikeadm dump p1` REMID:).
+    var peerIdentity: IdentificationPayload?
     /// The peer's MM5 or MM6 carried INITIAL-CONTACT (acted on once established).
     var peerSentInitialContact = false
     /// RFC 3947 state, once both ends announced NAT traversal.
