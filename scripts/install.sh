@@ -45,7 +45,11 @@ root=${DESTDIR%/}
 install_new() { [ -e "$3" ] || install -m "$1" "$2" "$3"; }
 
 install -d -m 0755 "$root$PREFIX/sbin" "$root$PREFIX/lib/inet" "$root$UNIT_DIR" "$root$PREFIX/share/man/man5" "$root$PREFIX/share/man/man8"
-for program in $PROGRAMS; do install -m 0755 "$BIN/$program" "$root$PREFIX/sbin/$program"; done
+for program in $PROGRAMS; do
+    install -m 0755 "$BIN/$program" "$root$PREFIX/sbin/$program"
+    # Debug symbols stay in the build tree.
+    if command -v strip >/dev/null; then strip --strip-debug "$root$PREFIX/sbin/$program" 2>/dev/null || true; fi
+done
 ln -sfn "$PREFIX/sbin/in.iked" "$root$PREFIX/lib/inet/in.iked"
 for unit in dist/systemd/*.service; do install -m 0644 "$unit" "$root$UNIT_DIR/$(basename "$unit")"; done
 for page in man/*.[58]; do install -m 0644 "$page" "$root$PREFIX/share/man/man${page##*.}/$(basename "$page")"; done

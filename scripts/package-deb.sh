@@ -3,8 +3,8 @@
 #
 #   scripts/package-deb.sh [OUTDIR]       -> OUTDIR/ike-solaris_VERSION_ARCH.deb (default .build/deb)
 #
-# The package holds what scripts/install.sh installs (static Swift runtime: it depends on libc and
-# libssl3 only). /etc/default/in.iked is a conffile; /etc/inet/ike/config and ike.preshared are the
+# The package holds what scripts/install.sh installs (static Swift runtime: it depends on libc,
+# libstdc++ and libssl3 only). /etc/default/in.iked is a conffile; /etc/inet/ike/config and ike.preshared are the
 # administrator's and never shipped. postinst creates the Solaris directories with their modes and
 # enables the units only when their configuration exists (in.iked: /etc/inet/ike/config,
 # ipsec-policy: /etc/inet/ipsecinit.conf); prerm stops them; removal leaves the administrator's files.
@@ -32,7 +32,7 @@ Package: ike-solaris
 Version: $VERSION
 Architecture: $ARCH
 Maintainer: IKE suite developers <root@localhost>
-Depends: libc6, libssl3
+Depends: libc6, libssl3, libstdc++6, libgcc-s1
 Recommends: systemd
 Section: net
 Priority: optional
