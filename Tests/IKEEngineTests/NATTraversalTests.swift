@@ -180,7 +180,7 @@ struct NATTraversalTests {
         #expect(network.nodes[1].engine.statistics.phase1TotalResponder == 1, "no new Main Mode")
     }
 
-    @Test("the kernel's report of ESP from a new mapping (XFRM_MSG_MAPPING) moves the SA and its pairs")
+    @Test("the kernel's report of ESP from a new mapping (XFRM_MSG_MAPPING) moves the SA and its pairs, to a new port or a new address")
     func kernelMapping() throws {
         let settings = try Self.settings()
         let network = Self.network(Placement(initiatorBehindNAT: true, responderBehindNAT: false, tunnel: true), initiator: settings, responder: settings)
@@ -188,14 +188,29 @@ struct NATTraversalTests {
         let responder = try Self.phase1(network, 1)
         let engine = network.nodes[1].engine
         let inbound = try #require(network.nodes[1].kernel.installed.values.first { $0.destination == responder.local.address })
+        // A pair the responder negotiated itself (it would rekey it from its request).
+        let completed = engine.statistics.quickModeCompleted
+        let selector = TrafficSelector(local: AddressRange(network.nodes[1].address), remote: AddressRange(responder.remote.address), upperProtocol: 17)
+        network.inject(.acquire(AcquireRequest(localAddress: network.nodes[1].address, remoteAddress: responder.remote.address, selector: selector)), into: 1)
+        #expect(network.drive { engine.statistics.quickModeCompleted > completed })
         let moved = Endpoint(address: responder.remote.address, port: 61000)
         var effects = engine.handle(.natMappingChanged(inboundSPI: inbound.spi, destination: inbound.destination, peer: moved), at: network.now)
         #expect(responder.remote == moved)
         let update = effects.compactMap { effect -> IPsecSA? in if case .updateSAs(_, let outbound, _) = effect { outbound } else { nil } }
         #expect(update.first?.udpEncapsulation?.destinationPort == 61000)
-        // An SPI we do not hold, or a plain-ESP pair, moves nothing.
+        // A peer whose address changed too: the pairs follow, and the request a rekey starts from.
+        let elsewhere = Endpoint(address: IPAddress("10.0.99.9")!, port: 62000)
+        effects = engine.handle(.natMappingChanged(inboundSPI: inbound.spi, destination: inbound.destination, peer: elsewhere), at: network.now)
+        #expect(responder.remote == elsewhere)
+        let pair = try #require(engine.ipsecSAs.values.first { $0.phase1 == responder.handle })
+        #expect(pair.peer == elsewhere.address && pair.outbound.destination == elsewhere.address)
+        let requested = engine.ipsecSAs.values.filter { $0.phase1 == responder.handle }.compactMap(\.request)
+        #expect(!requested.isEmpty && requested.allSatisfy { $0.remoteAddress == elsewhere.address })
+        // The outbound SA as installed is named by its old destination, the NAT's address.
+        #expect(effects.contains { if case .updateSAs(_, _, let previous) = $0 { previous == IPAddress(Self.publicAddress[0]) } else { false } })
+        // An SPI we do not hold moves nothing.
         effects = engine.handle(.natMappingChanged(inboundSPI: 0xdead, destination: inbound.destination, peer: Endpoint(address: moved.address, port: 1)), at: network.now)
-        #expect(responder.remote == moved && effects.allSatisfy { if case .updateSAs = $0 { false } else { true } })
+        #expect(responder.remote == elsewhere && effects.allSatisfy { if case .updateSAs = $0 { false } else { true } })
     }
 
     @Test("a message for the SA from another endpoint that does not authenticate moves nothing")

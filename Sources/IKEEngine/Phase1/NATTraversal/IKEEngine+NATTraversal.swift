@@ -96,6 +96,8 @@ extension IKEEngine {
             pair.outbound.udpEncapsulation?.sourcePort = sa.local.port
             pair.outbound.udpEncapsulation?.destinationPort = sa.remote.port
             pair.peer = sa.remote.address
+            // A rekey starts from the pair's request: it must name the peer where it is now.
+            if pair.request?.remoteAddress == previousPeer { pair.request?.remoteAddress = sa.remote.address }
             ipsecSAs[ourSPI] = pair
             effects.append(.updateSAs(inbound: pair.inbound, outbound: pair.outbound, previousOutboundDestination: previousDestination))
         }
