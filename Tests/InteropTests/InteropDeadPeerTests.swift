@@ -44,8 +44,8 @@ struct InteropDeadPeerTests {
         _ = try harness.wait({ try harness.adm(["dump", "sa"]).standardOutput }, until: { $0.contains("IPsec SAs (1)") })
         #expect(try harness.adm(["dump", "p1"]).standardOutput.contains("Dead Peer Detection (RFC 3706) enabled"))
         // While it lives, our R-U-THERE is answered.
-        let answered = try harness.wait(timeout: 10, { try harness.adm(["dump", "p1"]).standardOutput }, until: { $0.contains("last handshake successful") })
-        #expect(answered.contains("last handshake successful"), "\(answered)\n\(harness.log("in.iked.log").suffix(2000))")
+        let answered = try harness.wait(timeout: 10, { try harness.adm(["dump", "p1"]).standardOutput }, until: { $0.contains("Dead Peer Detection handshake was successful at") })
+        #expect(answered.contains("Dead Peer Detection handshake was successful at"), "\(answered)\n\(harness.log("in.iked.log").suffix(2000))")
         let isolated = Date()
         try harness.run(["isolate", harness.id])
         let stats = try harness.wait(timeout: 20, { try harness.adm(["get", "stats"]).standardOutput }, until: { $0.contains("peers found dead:          1") })
