@@ -12,9 +12,12 @@ import Testing
 struct StageFuzzTests {
     static let presharedKey = Array("simulation key".utf8)
 
-    static func fuzzer() throws -> StageFuzzer {
-        let settings = try Scenario.settings(config: Scenario.config(
+    /// `natTraversal`: both engines announce NAT-T, so MM1/MM2 carry its vendor IDs and MM3/MM4 the
+    /// NAT-D payloads the fuzzer then mutates (the comparison and what follows from it).
+    static func fuzzer(natTraversal: Bool = false) throws -> StageFuzzer {
+        var settings = try Scenario.settings(config: Scenario.config(
             transforms: "p1_xform { auth_method preshared oakley_group 19 auth_alg sha1 encr_alg aes(128) }"))
+        if natTraversal { settings.natTraversalPort = 4500 }
         let transcript = Transcript(initiator: settings, responder: settings)
         return try StageFuzzer(transcript: transcript, presharedKey: presharedKey, group: DHGroup(rawValue: 19))
     }
@@ -37,10 +40,23 @@ struct StageFuzzTests {
 
     @Test("every mutated case is answered, dropped and counted, or refused — never a trap, never silence", arguments: FuzzStage.allCases)
     func mutatedMessages(_ stage: FuzzStage) throws {
-        let fuzzer = try Self.fuzzer()
+        try Self.mutate(stage, try Self.fuzzer(), cases: StageFuzzer.casesPerStage)
+    }
+
+    @Test("with NAT traversal announced (NAT-D in MM3/MM4): the unmutated messages progress, mutated ones never trap or go silent", arguments: FuzzStage.allCases)
+    func natTraversalStages(_ stage: FuzzStage) throws {
+        let fuzzer = try Self.fuzzer(natTraversal: true)
+        let mm3 = try #require(fuzzer.transcript.inbox(1).dropFirst().first)
+        #expect((try ISAKMPMessage.decode(mm3.bytes)).payloads.contains { $0.type == .natDiscovery }, "MM3 carries NAT-D")
+        let outcome = fuzzer.inject(try fuzzer.build(stage, seed: 1, mutate: false), at: stage)
+        #expect(outcome.effects.contains { if case .send = $0 { true } else { false } }, "\(stage): the target answers")
+        try Self.mutate(stage, fuzzer, cases: max(1, StageFuzzer.casesPerStage / 4))
+    }
+
+    static func mutate(_ stage: FuzzStage, _ fuzzer: StageFuzzer, cases: Int) throws {
         let salt = UInt64(FuzzStage.allCases.firstIndex(of: stage)!) << 32
         var silent: [UInt64] = []
-        for seed in 0..<UInt64(StageFuzzer.casesPerStage) {
+        for seed in 0..<UInt64(cases) {
             let outcome = fuzzer.inject(try fuzzer.build(stage, seed: salt | seed), at: stage)
             if !outcome.reacted { silent.append(salt | seed) }
         }
