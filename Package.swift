@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "in.iked", targets: ["InIked"]),
         .executable(name: "ikeadm", targets: ["ikeadm"]),
         .executable(name: "ipsecconf", targets: ["ipsecconf"]),
+        .executable(name: "ikecert", targets: ["ikecert"]),
         .library(name: "ISAKMP", targets: ["ISAKMP"]),
         .library(name: "IKECrypto", targets: ["IKECrypto"]),
         .library(name: "IKEConfig", targets: ["IKEConfig"]),
@@ -68,6 +69,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ikecert",
+            dependencies: ["IKECrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "ipsecconf",
             dependencies: ["IKEConfig", "IKEKernel", "IPsecTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
@@ -96,7 +102,7 @@ let package = Package(
             dependencies: ["IKEEngine", "IKEConfig", "IKECrypto", "ISAKMP", "IPsecTypes", "IKETestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump", "IKEEngine", "IKEKernel", "IKEConfig", "IPsecTypes"], swiftSettings: swiftSettings),
+        .testTarget(name: "IKEDaemonTests", dependencies: ["IKETestSupport", "IKEDaemon", "IKEDump", "IKEEngine", "IKEKernel", "IKEConfig", "IKECrypto", "IPsecTypes"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IKEKernelTests",
             dependencies: ["IKEKernel", "IKEConfig", "IPsecTypes", "IKETestSupport", "CXFRM"],

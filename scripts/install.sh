@@ -6,9 +6,9 @@
 #   scripts/install.sh --destdir DIR        stage everything below DIR (packaging; no root needed)
 #
 # Options: --prefix P (default /usr), --destdir DIR, --bin DIR (prebuilt binaries: in.iked, ikeadm,
-# ipsecconf, ikedump), --unit-dir D (default /lib/systemd/system), --no-build.
+# ipsecconf, ikedump, ikecert), --unit-dir D (default /lib/systemd/system), --no-build.
 #
-# Layout: P/sbin/{in.iked,ikeadm,ipsecconf,ikedump}, with P/lib/inet/in.iked linking to it as on
+# Layout: P/sbin/{in.iked,ikeadm,ipsecconf,ikedump,ikecert}, with P/lib/inet/in.iked linking to it as on
 # Solaris; units in the unit directory; man pages (mdoc, read by man directly) in P/share/man;
 # /etc/default/in.iked (the SMF properties as options), /etc/inet/ike (0755) with publickeys/ and
 # crls/, /etc/inet/secret (0700) with ike.privatekeys/ (0700); /etc/inet/ike/config.sample. Existing
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$DESTDIR" ] && [ "$(id -u)" != 0 ]; then echo "install.sh: installing into / needs root (or --destdir DIR)" >&2; exit 2; fi
 
-PROGRAMS="in.iked ikeadm ipsecconf ikedump"
+PROGRAMS="in.iked ikeadm ipsecconf ikedump ikecert"
 if [ -z "$BIN" ]; then
     export PATH="/opt/swift/usr/bin:$PATH"
     # The Swift runtime goes into the binaries: the installed programs need only libc and libcrypto.
@@ -60,7 +60,7 @@ install -d -m 0700 "$root/etc/inet/secret" "$root/etc/inet/secret/ike.privatekey
 chmod 0700 "$root/etc/inet/secret" "$root/etc/inet/secret/ike.privatekeys"
 install_new 0644 dist/default/in.iked "$root/etc/default/in.iked"
 install_new 0644 Tests/IKEConfigTests/Examples/site-to-site.config "$root/etc/inet/ike/config.sample"
-echo "installed in.iked, ikeadm, ipsecconf, ikedump under ${root:-}$PREFIX, units in ${root:-}$UNIT_DIR"
+echo "installed in.iked, ikeadm, ipsecconf, ikedump, ikecert under ${root:-}$PREFIX, units in ${root:-}$UNIT_DIR"
 if [ -z "$DESTDIR" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     echo "enable with: systemctl enable --now ipsec-policy.service in.iked.service (in.iked starts only when /etc/inet/ike/config exists)"

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <openssl/core_names.h>
 
 /* Macros that do not import into Swift. */
@@ -22,6 +23,16 @@ static inline int ike_BN_num_bytes(const BIGNUM *bn) { return BN_num_bytes(bn); 
 /* A distinguished name in forward order, "C=US, O=Example, CN=host", as Solaris prints DNs. */
 static inline unsigned long ike_dn_print_flags(void) {
     return (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
+}
+
+/* Adds one extension to a certificate request (the stack macros do not import); takes `extension`. */
+static inline int ike_request_add_extension(X509_REQ *request, X509_EXTENSION *extension) {
+    STACK_OF(X509_EXTENSION) *extensions = sk_X509_EXTENSION_new_null();
+    if (extensions == NULL) { X509_EXTENSION_free(extension); return 0; }
+    if (sk_X509_EXTENSION_push(extensions, extension) <= 0) { X509_EXTENSION_free(extension); sk_X509_EXTENSION_free(extensions); return 0; }
+    int added = X509_REQ_add_extensions(request, extensions);
+    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+    return added;
 }
 
 #endif

@@ -17,7 +17,7 @@ struct ServiceFilesTests {
     static let systemd = Prerequisite { tool("systemd-analyze") == nil ? "systemd-analyze is missing" : nil }
     static let dpkg = Prerequisite { tool("dpkg-deb") == nil ? "dpkg-deb is missing" : (ProductRunner.path(of: "in.iked") == nil ? "in.iked is not built" : nil) }
 
-    static let pages = ["in.iked.8", "ikeadm.8", "ipsecconf.8", "ikedump.8", "ike.config.5", "ike.preshared.5", "ipsecinit.conf.5"]
+    static let pages = ["in.iked.8", "ikeadm.8", "ipsecconf.8", "ikedump.8", "ikecert.8", "ike.config.5", "ike.preshared.5", "ipsecinit.conf.5"]
 
     static func page(_ name: String) throws -> String { try String(contentsOfFile: repository + "/man/" + name, encoding: .utf8) }
 
@@ -52,6 +52,18 @@ struct ServiceFilesTests {
         for option in options {
             // mdoc writes -c as `Fl c` and --natt-port as `Fl -natt-port`.
             #expect(source.contains("Fl \(option.dropFirst())"), "\(name) does not document \(option)")
+        }
+    }
+
+    @Test("every option ikecert's usage names is in ikecert(8)")
+    func ikecertOptionsDocumented() throws {
+        let usage = try ProductRunner.run("ikecert", ["--help"]).standardOutput
+        let options = Set(usage.split(whereSeparator: { " |[]\n".contains($0) }).filter { $0.hasPrefix("-") && $0.count > 1 }.map(String.init))
+        #expect(options.isSuperset(of: ["-ks", "-kc", "-m", "-t", "-D", "-A", "-S", "-F", "-f", "-l", "-r", "-a", "-e", "--root"]), "\(options)")
+        let source = try Self.page("ikecert.8")
+        for option in options {
+            // "Fl ks | kc" documents both.
+            #expect(source.contains("Fl \(option.dropFirst())") || (option == "-kc" && source.contains("Fl ks | kc")), "ikecert.8 does not document \(option)")
         }
     }
 
@@ -96,7 +108,7 @@ struct ServiceFilesTests {
         let staged = try Self.stage("IKED_OPTIONS=\"--debug-level op\"\n")
         defer { try? FileManager.default.removeItem(atPath: staged) }
         let manager = FileManager.default
-        for path in ["/usr/sbin/in.iked", "/usr/sbin/ikeadm", "/usr/sbin/ipsecconf", "/usr/sbin/ikedump"] {
+        for path in ["/usr/sbin/in.iked", "/usr/sbin/ikeadm", "/usr/sbin/ipsecconf", "/usr/sbin/ikedump", "/usr/sbin/ikecert"] {
             #expect(manager.isExecutableFile(atPath: staged + path), "\(path) missing")
         }
         #expect(try manager.destinationOfSymbolicLink(atPath: staged + "/usr/lib/inet/in.iked") == "/usr/sbin/in.iked")

@@ -17,13 +17,18 @@ public struct Certificate: Sendable, Equatable {
         defer { X509_free(certificate) }
         subject = Self.text(X509_get_subject_name(certificate))
         issuer = Self.text(X509_get_issuer_name(certificate))
+        der = Self.derBytes(of: certificate)
+    }
+
+    /// The DER encoding of an X509 OpenSSL holds (empty if it cannot encode it).
+    static func derBytes(of certificate: OpaquePointer) -> [UInt8] {
         let length = i2d_X509(certificate, nil)
         var out = [UInt8](repeating: 0, count: Int(max(0, length)))
         out.withUnsafeMutableBufferPointer { buffer in
             var cursor = buffer.baseAddress
             _ = i2d_X509(certificate, &cursor)
         }
-        der = out
+        return out
     }
 
     /// Whether the certificate names itself as its issuer (a root or a self-signed end certificate).

@@ -1,0 +1,260 @@
+import Foundation
+import IKECrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ikecert`: the Solaris certificate and key databases. `certlocal` keeps private keys in
+/// /etc/inet/secret/ike.privatekeys/ (0600 files in a 0700 directory), `certdb` certificates in
+/// /etc/inet/ike/publickeys/; a key and its certificate share a slot: the same numbered file name.
+/// `--root DIR` looks for /etc/inet below DIR, as the other commands do.
+@main
+struct IKECert {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    let root: String
+    var privateKeys: String { root + "/etc/inet/secret/ike.privatekeys" }
+    var publicKeys: String { root + "/etc/inet/ike/publickeys" }
+
+    static let usage = """
+        Usage: ikecert [--root DIR] certlocal -ks|-kc -m SIZE -t rsa-sha1|rsa-md5|dsa-sha1 -D DNAME [-A ALTNAME]... [-S START] [-F END] [-f pem|ber]
+               ikecert [--root DIR] certlocal -l | -r SLOT
+               ikecert [--root DIR] certdb -a | -l | -e [-f pem|ber] CERTSPEC | -r CERTSPEC
+               ikecert tokens
+        CERTSPEC: a slot number, SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn.
+        """
+
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var root = ""
+        if arguments.first == "--root", arguments.count >= 2 {
+            root = arguments[1].hasSuffix("/") ? String(arguments[1].dropLast()) : arguments[1]
+            arguments.removeFirst(2)
+        }
+        let tool = IKECert(root: root)
+        do {
+            try tool.run(arguments)
+        } catch {
+            FileHandle.standardError.write(Data("ikecert: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    func run(_ arguments: [String]) throws {
+        guard let command = arguments.first else { throw Failure(Self.usage) }
+        let options = Array(arguments.dropFirst())
+        switch command {
+        case "certlocal": try certlocal(options)
+        case "certdb": try certdb(options)
+        case "tokens": throw Failure("PKCS#11 tokens are not supported yet")
+        case "-h", "--help", "help": print(Self.usage)
+        default: throw Failure("unknown subcommand '\(command)'\n\(Self.usage)")
+        }
+    }
+
+    // MARK: certlocal
+
+    func certlocal(_ options: [String]) throws {
+        if options.contains(where: { ["-T", "-C", "-L", "-U", "-p"].contains($0) }) { throw Failure("PKCS#11 tokens are not supported yet") }
+        switch options.first {
+        case "-ks", "-kc": try generate(selfSigned: options.first == "-ks", Array(options.dropFirst()))
+        case "-l":
+            for slot in try slots(privateKeys) {
+                let key = try PrivateKey(encoded: try read(privateKeys + "/" + slot))
+                let certificate = (try? Certificate(encoded: try read(publicKeys + "/" + slot))).map { " for <\($0.subject)>" } ?? " (no certificate)"
+                print("Local ID Slot \(slot): \(key.kind == .dsa ? "DSA" : "RSA") private key, \(key.bits) bits\(certificate)")
+            }
+        case "-r":
+            guard options.count == 2, let slot = Int(options[1]) else { throw Failure("certlocal -r takes a slot number") }
+            let path = privateKeys + "/\(slot)"
+            guard unlink(path) == 0 else { throw Failure("no private key in slot \(slot)") }
+            print("Removed private key in slot \(slot).")
+        default:
+            throw Failure(Self.usage)
+        }
+    }
+
+    /// certlocal -ks (key pair, self-signed certificate into certdb, printed) or -kc (key pair, PKCS#10 request printed).
+    func generate(selfSigned: Bool, _ options: [String]) throws {
+        var size: Int?, type: String?, subject: String?, alternatives: [String] = [], start = 0, end = 4 * 365 * 86400, format = "pem"
+        var index = 0
+        func value() throws -> String {
+            index += 1
+            guard index < options.count else { throw Failure("\(options[index - 1]) needs a value") }
+            return options[index]
+        }
+        while index < options.count {
+            switch options[index] {
+            case "-m": size = Int(try value())
+            case "-t": type = try value()
+            case "-D": subject = try value()
+            case "-A": alternatives.append(try value())
+            case "-S": start = try Self.relativeTime(try value())
+            case "-F": end = try Self.relativeTime(try value())
+            case "-f": format = try value()
+            default: throw Failure("unknown option \(options[index])\n\(Self.usage)")
+            }
+            index += 1
+        }
+        guard let size, let type, let subject else { throw Failure("-m SIZE, -t TYPE and -D DNAME are required") }
+        guard size != 512 else { throw Failure("512-bit keys are broken (factored in hours); use 2048 or more") }
+        guard [1024, 2048, 3072, 4096].contains(size) else { throw Failure("-m takes 1024, 2048, 3072 or 4096") }
+        guard end > start else { throw Failure("the end of validity (-F) must be after its start (-S)") }
+        guard ["pem", "ber"].contains(format) else { throw Failure("-f takes pem or ber") }
+        let key: PrivateKey
+        let hash: CertificateRequest.HashAlgorithmName
+        switch type {
+        case "rsa-sha1": (key, hash) = (try PrivateKey.generateRSA(bits: size), .sha1)
+        case "rsa-md5": (key, hash) = (try PrivateKey.generateRSA(bits: size), .md5)
+        case "dsa-sha1": (key, hash) = (try PrivateKey.generateDSA(bits: size), .sha1)
+        default: throw Failure("-t takes rsa-sha1, rsa-md5 or dsa-sha1")
+        }
+        let request = CertificateRequest(subject: subject, alternativeNames: alternatives, notBefore: start, notAfter: end, hash: hash)
+        FileHandle.standardError.write(Data("Generating, please wait...\n".utf8))
+        let slot = try nextSlot()
+        if selfSigned {
+            let der = try request.selfSigned(by: key, serial: UInt64.random(in: 1...UInt64(Int64.max)))
+            try store(key, slot: slot)
+            try write(publicKeys + "/\(slot)", Array(Self.pem(der, label: "CERTIFICATE").utf8), mode: 0o644, directoryMode: 0o755)
+            FileHandle.standardError.write(Data("Certificate generated.\nCertificate added to database.\n".utf8))
+            if format == "ber" { FileHandle.standardOutput.write(Data(der)) } else { print(Self.pem(der, label: "X509 CERTIFICATE"), terminator: "") }
+        } else {
+            let pem = try request.signingRequest(by: key)
+            try store(key, slot: slot)
+            FileHandle.standardError.write(Data("Certificate Request generated.\n".utf8))
+            FileHandle.standardOutput.write(Data(pem))
+        }
+    }
+
+    /// `{+|-}` followed by N and a unit (s, m, h, d, w, M, y), in any combination: seconds from now.
+    static func relativeTime(_ text: String) throws -> Int {
+        guard let sign = text.first, sign == "+" || sign == "-" else { throw Failure("'\(text)': times are relative ({+|-}[Ns][Nm][Nh][Nd][Nw][NM][Ny])") }
+        var total = 0, number = ""
+        for character in text.dropFirst() {
+            if character.isNumber { number.append(character); continue }
+            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400]
+            guard let unit = units[character], let count = Int(number) else { throw Failure("'\(text)' is not a relative time") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: unit)
+            guard !overflow else { throw Failure("'\(text)' is too far") }
+            total += product
+            number = ""
+        }
+        guard number.isEmpty else { throw Failure("'\(text)' ends without a unit") }
+        return sign == "-" ? -total : total
+    }
+
+    // MARK: certdb
+
+    func certdb(_ options: [String]) throws {
+        if options.contains(where: { ["-T", "-C", "-L", "-U", "-p"].contains($0) }) { throw Failure("PKCS#11 tokens are not supported yet") }
+        switch options.first {
+        case "-a":
+            let bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+            let certificate = try Certificate(encoded: bytes)
+            let slot = try nextSlot()
+            try write(publicKeys + "/\(slot)", Array(Self.pem(certificate.der, label: "CERTIFICATE").utf8), mode: 0o644, directoryMode: 0o755)
+            print("Certificate added to database (slot \(slot)): <\(certificate.subject)>")
+        case "-l":
+            for slot in try slots(publicKeys) {
+                guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)) else { continue }
+                let key = FileManager.default.fileExists(atPath: privateKeys + "/" + slot) ? " (private key available)" : ""
+                print("Certificate Slot Name: \(slot)   Key Type: \(try PublicKeyKind.of(certificate))\(key)")
+                print("\tSubject Name: <\(certificate.subject)>")
+                print("\tIssuer Name: <\(certificate.issuer)>")
+            }
+        case "-e":
+            var rest = Array(options.dropFirst()), format = "pem"
+            if rest.first == "-f", rest.count >= 2 { format = rest[1]; rest.removeFirst(2) }
+            guard !rest.isEmpty else { throw Failure("certdb -e takes a certspec") }
+            let (_, certificate) = try find(rest.joined(separator: " "))
+            if format == "ber" { FileHandle.standardOutput.write(Data(certificate.der)) } else { print(Self.pem(certificate.der, label: "X509 CERTIFICATE"), terminator: "") }
+        case "-r":
+            guard options.count >= 2 else { throw Failure("certdb -r takes a certspec") }
+            let (slot, certificate) = try find(options.dropFirst().joined(separator: " "))
+            guard unlink(publicKeys + "/" + slot) == 0 else { throw Failure("cannot remove slot \(slot)") }
+            print("Removed certificate in slot \(slot): <\(certificate.subject)>")
+        default:
+            throw Failure(Self.usage)
+        }
+    }
+
+    /// The first certificate a certspec names: a slot number (or SLOT=n), SUBJECT=dn or a bare DN, ISSUER=dn.
+    func find(_ spec: String) throws -> (String, Certificate) {
+        for slot in try slots(publicKeys) {
+            guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)) else { continue }
+            let matches: Bool
+            if spec == slot || spec == "SLOT=\(slot)" { matches = true }
+            else if spec.hasPrefix("ISSUER=") { matches = Self.sameDN(String(spec.dropFirst(7)), certificate.issuer) }
+            else if spec.hasPrefix("SUBJECT=") { matches = Self.sameDN(String(spec.dropFirst(8)), certificate.subject) }
+            else { matches = Self.sameDN(spec, certificate.subject) }
+            if matches { return (slot, certificate) }
+        }
+        throw Failure("no certificate matches '\(spec)'")
+    }
+
+    static func sameDN(_ a: String, _ b: String) -> Bool {
+        func parts(_ dn: String) -> [String] { dn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+        return parts(a) == parts(b)
+    }
+
+    // MARK: Files
+
+    func slots(_ directory: String) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { Int($0) != nil }.sorted { Int($0)! < Int($1)! }
+    }
+
+    /// The lowest slot free in both databases (a key and its certificate share it).
+    func nextSlot() throws -> Int {
+        let used = Set(try slots(privateKeys) + slots(publicKeys)).compactMap(Int.init)
+        return (0...).first { !used.contains($0) }!
+    }
+
+    func store(_ key: PrivateKey, slot: Int) throws {
+        try write(privateKeys + "/\(slot)", try key.pkcs8PEM(), mode: 0o600, directoryMode: 0o700)
+    }
+
+    func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure("cannot read \(path)") }
+        return Array(data)
+    }
+
+    /// Writes a new file (never over an existing one), making its directory with `directoryMode`.
+    func write(_ path: String, _ bytes: [UInt8], mode: mode_t, directoryMode: Int) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: directoryMode])
+        }
+        // The key directory is never left open to others (install.sh and the package make it 0700).
+        if directoryMode == 0o700 { chmod(directory, 0o700) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw Failure("cannot write \(path)") }
+    }
+
+    static func pem(_ der: [UInt8], label: String) -> String {
+        let base64 = Data(der).base64EncodedString()
+        var lines: [String] = []
+        var index = base64.startIndex
+        while index < base64.endIndex {
+            let next = base64.index(index, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(String(base64[index..<next]))
+            index = next
+        }
+        return "-----BEGIN \(label)-----\n" + lines.joined(separator: "\n") + "\n-----END \(label)-----\n"
+    }
+}
+
+/// The key type of a certificate's public key, as certdb -l names it.
+enum PublicKeyKind {
+    static func of(_ certificate: Certificate) throws -> String {
+        let key = try PublicKey(certificateDER: certificate.der)
+        return "\(key.kind == .dsa ? "DSA" : "RSA")-\(key.bits)"
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import IKECrypto
+import IKETestSupport
+import Testing
+
+/// `ikecert`: keys and self-signed certificates made into the Solaris stores with their modes,
+/// requests, listing, import, export and removal by slot or subject.
+@Suite("ikecert: the certificate and key databases")
+struct IKECertTests {
+    static func root() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ikecert-\(UUID().uuidString)").path
+    }
+
+    static func run(_ root: String, _ arguments: [String], input: String? = nil) throws -> ProductRunner.Result {
+        try ProductRunner.run("ikecert", ["--root", root] + arguments, input: input)
+    }
+
+    static func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? -1 }
+
+    @Test("certlocal -ks: a key in slot 0 (0600 in a 0700 directory), its self-signed certificate in publickeys/0, printed with the Solaris armor", arguments: ["rsa-sha1", "rsa-md5"])
+    func selfSigned(_ type: String) throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let made = try Self.run(root, ["certlocal", "-ks", "-m", "2048", "-t", type, "-D", "C=US, O=Example, CN=gw1.example.com", "-A", "IP=192.0.2.1", "-A", "DNS=gw1.example.com"])
+        #expect(made.status == 0, "\(made.standardError)")
+        #expect(made.standardOutput.hasPrefix("-----BEGIN X509 CERTIFICATE-----") && made.standardError.contains("Certificate added to database."))
+        let printed = try Certificate(encoded: Array(made.standardOutput.utf8))
+        #expect(printed.subject == "C=US, O=Example, CN=gw1.example.com" && printed.isSelfIssued)
+        let stored = try Certificate(encoded: Array(try Data(contentsOf: URL(fileURLWithPath: root + "/etc/inet/ike/publickeys/0"))))
+        #expect(stored == printed)
+        let key = try PrivateKey(encoded: Array(try Data(contentsOf: URL(fileURLWithPath: root + "/etc/inet/secret/ike.privatekeys/0"))))
+        #expect(key.kind == .rsa && key.bits == 2048)
+        // The certificate's key is the stored key's public half.
+        #expect(try PublicKey(certificateDER: stored.der).derEncoded() == key.publicKey.derEncoded())
+        #expect(Self.mode(root + "/etc/inet/secret/ike.privatekeys/0") == 0o600 && Self.mode(root + "/etc/inet/secret/ike.privatekeys") == 0o700)
+        #expect(Self.mode(root + "/etc/inet") == 0o755)
+        let listed = try Self.run(root, ["certdb", "-l"]).standardOutput
+        #expect(listed.contains("Certificate Slot Name: 0   Key Type: RSA-2048 (private key available)") && listed.contains("Subject Name: <C=US, O=Example, CN=gw1.example.com>"))
+        #expect(try Self.run(root, ["certlocal", "-l"]).standardOutput.contains("Local ID Slot 0: RSA private key, 2048 bits for <C=US, O=Example, CN=gw1.example.com>"))
+    }
+
+    @Test("certlocal -kc prints a PKCS#10 request and keeps the key; certdb -a imports a peer's certificate; -e and -r find it by subject or slot")
+    func requestImportExport() throws {
+        let root = Self.root(), peer = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: peer) }
+        let request = try Self.run(root, ["certlocal", "-kc", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, CN=requested"])
+        #expect(request.status == 0 && request.standardOutput.hasPrefix("-----BEGIN CERTIFICATE REQUEST-----"), "\(request.standardError)")
+        #expect(FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"))
+        // The administrators exchange self-signed certificates (the Solaris guide's workflow).
+        let theirs = try Self.run(peer, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Peer, CN=gw2"]).standardOutput
+        let added = try Self.run(root, ["certdb", "-a"], input: theirs)
+        #expect(added.status == 0 && added.standardOutput.contains("slot 1"), "\(added.standardOutput)\(added.standardError)")
+        let listed = try Self.run(root, ["certdb", "-l"]).standardOutput
+        #expect(!listed.contains("(private key available)"), "their key stays theirs")
+        let exported = try Self.run(root, ["certdb", "-e", "SUBJECT=C=US, O=Peer, CN=gw2"])
+        #expect(try Certificate(encoded: Array(exported.standardOutput.utf8)) == Certificate(encoded: Array(theirs.utf8)))
+        #expect(try Self.run(root, ["certdb", "-e", "ISSUER=c=us, o=peer, cn=gw2"]).status == 0)
+        #expect(try Self.run(root, ["certdb", "-r", "1"]).status == 0)
+        #expect(try Self.run(root, ["certdb", "-e", "1"]).status == 1)
+        #expect(try Self.run(root, ["certlocal", "-r", "0"]).status == 0 && !FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"))
+    }
+
+    @Test("refused: broken key sizes, unknown types, bad names and times, tokens", arguments: [
+        (["certlocal", "-ks", "-m", "512", "-t", "rsa-sha1", "-D", "CN=x"], "512-bit keys are broken"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "ecdsa", "-D", "CN=x"], "-t takes rsa-sha1, rsa-md5 or dsa-sha1"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "nonsense"], "is not TYPE=value"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-A", "FAX=1"], "unknown alternative name tag FAX"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-S", "+1d", "-F", "+1h"], "must be after its start"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-F", "tomorrow"], "times are relative"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1"], "-m SIZE, -t TYPE and -D DNAME are required"),
+        (["tokens"], "PKCS#11 tokens are not supported yet"),
+        (["certdb", "-a", "-T", "token"], "PKCS#11 tokens are not supported yet"),
+    ])
+    func refused(_ arguments: [String], _ message: String) throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let result = try Self.run(root, arguments)
+        #expect(result.status == 1 && result.standardError.contains(message), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"), "nothing stored")
+    }
+}
