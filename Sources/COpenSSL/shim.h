@@ -25,6 +25,12 @@ static inline unsigned long ike_dn_print_flags(void) {
     return (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
 }
 
+/* How many certificates a CRL revokes (the stack macros do not import). */
+static inline int ike_crl_revoked_count(X509_CRL *list) {
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(list);
+    return revoked == NULL ? 0 : sk_X509_REVOKED_num(revoked);
+}
+
 /* Adds one extension to a certificate request (the stack macros do not import); takes `extension`. */
 static inline int ike_request_add_extension(X509_REQ *request, X509_EXTENSION *extension) {
     STACK_OF(X509_EXTENSION) *extensions = sk_X509_EXTENSION_new_null();

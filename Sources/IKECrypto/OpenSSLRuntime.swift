@@ -2,6 +2,19 @@ internal import COpenSSL
 
 /// Process-wide OpenSSL set-up, done once.
 enum OpenSSLRuntime {
+    /// An OpenSSL i2d_ encoding: `encode(nil)` gives the length, `encode(&cursor)` writes it (empty
+    /// when the object cannot be encoded).
+    static func derEncoding(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {
+        let length = encode(nil)
+        guard length > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(length))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            _ = encode(&cursor)
+        }
+        return out
+    }
+
     /// Loads the providers IKE needs. OpenSSL 3 moved DES and Blowfish to the "legacy" provider, which is
     /// not loaded by default; loading any provider explicitly turns off the implicit "default" one, so both
     /// are loaded. A missing legacy provider is not fatal: only DES and Blowfish then report unsupported.

@@ -18,11 +18,13 @@ struct IKECert {
     let root: String
     var privateKeys: String { root + "/etc/inet/secret/ike.privatekeys" }
     var publicKeys: String { root + "/etc/inet/ike/publickeys" }
+    var revocationLists: String { root + "/etc/inet/ike/crls" }
 
     static let usage = """
         Usage: ikecert [--root DIR] certlocal -ks|-kc -m SIZE -t rsa-sha1|rsa-md5|dsa-sha1 -D DNAME [-A ALTNAME]... [-S START] [-F END] [-f pem|ber]
-               ikecert [--root DIR] certlocal -l | -r SLOT
+               ikecert [--root DIR] certlocal -l | -r SLOT | -a | -e [-f pkcs8] SLOT
                ikecert [--root DIR] certdb -a | -l | -e [-f pem|ber] CERTSPEC | -r CERTSPEC
+               ikecert [--root DIR] certrldb -a | -l | -e [-f pem|ber] ISSUER | -r ISSUER
                ikecert tokens
         CERTSPEC: a slot number, SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn.
         """
@@ -49,6 +51,7 @@ struct IKECert {
         switch command {
         case "certlocal": try certlocal(options)
         case "certdb": try certdb(options)
+        case "certrldb": try certrldb(options)
         case "tokens": throw Failure("PKCS#11 tokens are not supported yet")
         case "-h", "--help", "help": print(Self.usage)
         default: throw Failure("unknown subcommand '\(command)'\n\(Self.usage)")
@@ -67,6 +70,19 @@ struct IKECert {
                 let certificate = (try? Certificate(encoded: try read(publicKeys + "/" + slot))).map { " for <\($0.subject)>" } ?? " (no certificate)"
                 print("Local ID Slot \(slot): \(key.kind == .dsa ? "DSA" : "RSA") private key, \(key.bits) bits\(certificate)")
             }
+        case "-a":
+            // A private key from standard input (PKCS#8 DER or PEM, or PKCS#1): stored as PKCS#8.
+            let key = try PrivateKey(encoded: Array(FileHandle.standardInput.readDataToEndOfFile()))
+            let slot = try nextSlot()
+            try store(key, slot: slot)
+            print("Private key added to slot \(slot).")
+        case "-e":
+            var rest = Array(options.dropFirst()), format = "ber"
+            if rest.first == "-f", rest.count >= 2 { format = rest[1]; rest.removeFirst(2) }
+            guard rest.count == 1, let slot = Int(rest[0]) else { throw Failure("certlocal -e takes a slot number") }
+            guard ["ber", "pkcs8"].contains(format) else { throw Failure("certlocal -e -f takes pkcs8") }
+            let key = try PrivateKey(encoded: try read(privateKeys + "/\(slot)"))
+            FileHandle.standardOutput.write(Data(try key.pkcs8DER()))
         case "-r":
             guard options.count == 2, let slot = Int(options[1]) else { throw Failure("certlocal -r takes a slot number") }
             let path = privateKeys + "/\(slot)"
@@ -176,6 +192,43 @@ struct IKECert {
             let (slot, certificate) = try find(options.dropFirst().joined(separator: " "))
             guard unlink(publicKeys + "/" + slot) == 0 else { throw Failure("cannot remove slot \(slot)") }
             print("Removed certificate in slot \(slot): <\(certificate.subject)>")
+        default:
+            throw Failure(Self.usage)
+        }
+    }
+
+    // MARK: certrldb
+
+    func certrldb(_ options: [String]) throws {
+        switch options.first {
+        case "-a":
+            let list = try RevocationList(encoded: Array(FileHandle.standardInput.readDataToEndOfFile()))
+            let slot = (0...).first { !FileManager.default.fileExists(atPath: revocationLists + "/\($0)") }!
+            try write(revocationLists + "/\(slot)", Array(Self.pem(list.der, label: "X509 CRL").utf8), mode: 0o644, directoryMode: 0o755)
+            print("CRL added to database (slot \(slot)): issued by <\(list.issuer)>, \(list.revokedCount) revoked")
+        case "-l":
+            for slot in try slots(revocationLists) {
+                guard let list = try? RevocationList(encoded: try read(revocationLists + "/" + slot)) else { continue }
+                print("Certificate Revocation List Slot \(slot): issued by <\(list.issuer)>, \(list.revokedCount) certificates revoked")
+            }
+        case "-e", "-r":
+            var rest = Array(options.dropFirst()), format = "pem"
+            if options.first == "-e", rest.first == "-f", rest.count >= 2 { format = rest[1]; rest.removeFirst(2) }
+            let issuer = rest.joined(separator: " ")
+            guard !issuer.isEmpty else { throw Failure("certrldb \(options[0]) takes the issuer's DN") }
+            let wanted = issuer.hasPrefix("ISSUER=") ? String(issuer.dropFirst(7)) : issuer
+            guard let (slot, list) = try slots(revocationLists).lazy.compactMap({ slot -> (String, RevocationList)? in
+                guard let list = try? RevocationList(encoded: try self.read(self.revocationLists + "/" + slot)) else { return nil }
+                return Self.sameDN(wanted, list.issuer) ? (slot, list) : nil
+            }).first else { throw Failure("no CRL issued by '\(wanted)'") }
+            if options.first == "-r" {
+                guard unlink(revocationLists + "/" + slot) == 0 else { throw Failure("cannot remove slot \(slot)") }
+                print("Removed CRL in slot \(slot).")
+            } else if format == "ber" {
+                FileHandle.standardOutput.write(Data(list.der))
+            } else {
+                print(Self.pem(list.der, label: "X509 CRL"), terminator: "")
+            }
         default:
             throw Failure(Self.usage)
         }

@@ -60,6 +60,48 @@ struct IKECertTests {
         #expect(try Self.run(root, ["certlocal", "-r", "0"]).status == 0 && !FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"))
     }
 
+    /// Runs a shell command line (the openssl CLI makes the CA and its CRL).
+    static func shell(_ command: String, in directory: String) -> Bool {
+        Spawn.run(["/bin/sh", "-c", "cd '\(directory)' && \(command) >/dev/null 2>&1"]).status == 0
+    }
+
+    @Test("certrldb -a/-l/-e/-r: a CA's revocation list into crls/, listed with its issuer and count, exported, removed")
+    func revocationLists() throws {
+        let root = Self.root(), ca = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: ca) }
+        try FileManager.default.createDirectory(atPath: ca, withIntermediateDirectories: true)
+        try "[ ca ]\ndefault_ca = local\n[ local ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n"
+            .write(toFile: ca + "/ca.cnf", atomically: false, encoding: .utf8)
+        #expect(Self.shell("touch index.txt && echo 01 > crlnumber && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj '/C=US/O=Example/CN=Root CA' -days 30 && openssl ca -config ca.cnf -gencrl -keyfile ca.key -cert ca.pem -out crl.pem", in: ca))
+        let crl = try String(contentsOfFile: ca + "/crl.pem", encoding: .utf8)
+        let added = try Self.run(root, ["certrldb", "-a"], input: crl)
+        #expect(added.status == 0 && added.standardOutput.contains("issued by <C=US, O=Example, CN=Root CA>, 0 revoked"), "\(added.standardOutput)\(added.standardError)")
+        #expect(try Self.run(root, ["certrldb", "-l"]).standardOutput.contains("Certificate Revocation List Slot 0: issued by <C=US, O=Example, CN=Root CA>"))
+        let exported = try Self.run(root, ["certrldb", "-e", "ISSUER=C=US, O=Example, CN=Root CA"])
+        #expect(exported.standardOutput.hasPrefix("-----BEGIN X509 CRL-----"))
+        #expect(try RevocationList(encoded: Array(exported.standardOutput.utf8)) == RevocationList(encoded: Array(crl.utf8)))
+        #expect(try Self.run(root, ["certrldb", "-r", "C=US, O=Example, CN=Root CA"]).status == 0)
+        #expect(try Self.run(root, ["certrldb", "-e", "C=US, O=Example, CN=Root CA"]).status == 1)
+        #expect(try Self.run(root, ["certrldb", "-a"], input: "not a CRL").status == 1)
+    }
+
+    @Test("certlocal -a imports a key (PEM or DER) into a new slot as PKCS#8; -e exports it as PKCS#8 DER")
+    func keyImportExport() throws {
+        let root = Self.root(), scratch = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        #expect(Self.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem", in: scratch))
+        let pem = try String(contentsOfFile: scratch + "/key.pem", encoding: .utf8)
+        let added = try Self.run(root, ["certlocal", "-a"], input: pem)
+        #expect(added.status == 0 && added.standardOutput.contains("slot 0"), "\(added.standardError)")
+        #expect(Self.mode(root + "/etc/inet/secret/ike.privatekeys/0") == 0o600)
+        let exported = try ProductRunner.run("ikecert", ["--root", root, "certlocal", "-e", "-f", "pkcs8", "0"])
+        #expect(exported.status == 0)
+        let original = try PrivateKey(encoded: Array(pem.utf8)), stored = try PrivateKey(encoded: Array(try Data(contentsOf: URL(fileURLWithPath: root + "/etc/inet/secret/ike.privatekeys/0"))))
+        #expect(original.publicKey.derEncoded() == stored.publicKey.derEncoded())
+        #expect(try stored.pkcs8DER().count > 1000)
+    }
+
     @Test("refused: broken key sizes, unknown types, bad names and times, tokens", arguments: [
         (["certlocal", "-ks", "-m", "512", "-t", "rsa-sha1", "-D", "CN=x"], "512-bit keys are broken"),
         (["certlocal", "-ks", "-m", "2048", "-t", "ecdsa", "-D", "CN=x"], "-t takes rsa-sha1, rsa-md5 or dsa-sha1"),

@@ -204,6 +204,15 @@ public struct PrivateKey: Sendable {
         return PrivateKey(key: EVPKey(taking: key))
     }
 
+    /// Unencrypted PKCS#8 DER of the private key (`ikecert certlocal -e`).
+    public func pkcs8DER() throws(CryptoError) -> [UInt8] {
+        guard let info = EVP_PKEY2PKCS8(key.pointer) else { throw OpenSSLRuntime.failure("PKCS#8 encoding") }
+        defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        let der = OpenSSLRuntime.derEncoding { i2d_PKCS8_PRIV_KEY_INFO(info, $0) }
+        guard !der.isEmpty else { throw OpenSSLRuntime.failure("PKCS#8 encoding") }
+        return der
+    }
+
     /// PKCS#8 PEM of the private key (for ike.privatekeys files and tests).
     public func pkcs8PEM() throws(CryptoError) -> [UInt8] {
         guard let bio = BIO_new(BIO_s_mem()) else { throw OpenSSLRuntime.failure("BIO") }

@@ -22,19 +22,13 @@ public struct Certificate: Sendable, Equatable {
 
     /// The DER encoding of an X509 OpenSSL holds (empty if it cannot encode it).
     static func derBytes(of certificate: OpaquePointer) -> [UInt8] {
-        let length = i2d_X509(certificate, nil)
-        var out = [UInt8](repeating: 0, count: Int(max(0, length)))
-        out.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_X509(certificate, &cursor)
-        }
-        return out
+        OpenSSLRuntime.derEncoding { i2d_X509(certificate, $0) }
     }
 
     /// Whether the certificate names itself as its issuer (a root or a self-signed end certificate).
     public var isSelfIssued: Bool { subject == issuer }
 
-    private static func text(_ name: OpaquePointer?) -> String {
+    static func text(_ name: OpaquePointer?) -> String {
         guard let name, let bio = BIO_new(BIO_s_mem()) else { return "" }
         defer { BIO_free(bio) }
         guard X509_NAME_print_ex(bio, name, 0, ike_dn_print_flags()) >= 0 else { return "" }

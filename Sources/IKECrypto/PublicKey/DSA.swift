@@ -44,13 +44,8 @@ extension PublicKey {
         guard let rCopy = BN_dup(r.pointer), let sCopy = BN_dup(s.pointer), DSA_SIG_set0(structure, rCopy, sCopy) == 1 else {
             throw OpenSSLRuntime.failure("DSA_SIG_set0")
         }
-        let derLength = i2d_DSA_SIG(structure, nil)
-        guard derLength > 0 else { throw OpenSSLRuntime.failure("DSA signature encoding") }
-        var der = [UInt8](repeating: 0, count: Int(derLength))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_DSA_SIG(structure, &cursor)
-        }
+        let der = OpenSSLRuntime.derEncoding { i2d_DSA_SIG(structure, $0) }
+        guard !der.isEmpty else { throw OpenSSLRuntime.failure("DSA signature encoding") }
         let valid = try key.withContext { context throws(CryptoError) in
             guard EVP_PKEY_verify_init(context) == 1 else { throw OpenSSLRuntime.failure("DSA verify set-up") }
             return EVP_PKEY_verify(context, der, der.count, hash, hash.count) == 1
