@@ -25,6 +25,37 @@ static inline unsigned long ike_dn_print_flags(void) {
     return (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
 }
 
+/* A certificate's subject alternative names, one at a time (the GENERAL_NAME stack macros do not
+ * import): returns its type (GEN_IPADD, GEN_DNS, …) and sets `*value` to an allocated printable
+ * form the caller frees with OPENSSL_free, or returns -1 past the last. */
+static inline int ike_alternative_name(X509 *certificate, int index, char **value) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(certificate, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) return -1;
+    int type = -1;
+    *value = NULL;
+    if (index < sk_GENERAL_NAME_num(names)) {
+        GENERAL_NAME *name = sk_GENERAL_NAME_value(names, index);
+        type = name->type;
+        if (type == GEN_DNS || type == GEN_EMAIL || type == GEN_URI) {
+            ASN1_IA5STRING *text = name->d.ia5;
+            *value = OPENSSL_strndup((const char *)ASN1_STRING_get0_data(text), ASN1_STRING_length(text));
+        } else if (type == GEN_IPADD) {
+            *value = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(name->d.ip), ASN1_STRING_length(name->d.ip));
+        } else if (type == GEN_DIRNAME) {
+            BIO *bio = BIO_new(BIO_s_mem());
+            if (bio != NULL) {
+                X509_NAME_print_ex(bio, name->d.dirn, 0, ike_dn_print_flags());
+                char *data = NULL;
+                long length = BIO_get_mem_data(bio, &data);
+                *value = OPENSSL_strndup(data, (size_t)length);
+                BIO_free(bio);
+            }
+        }
+    }
+    GENERAL_NAMES_free(names);
+    return type;
+}
+
 /* How many certificates a CRL revokes (the stack macros do not import). */
 static inline int ike_crl_revoked_count(X509_CRL *list) {
     STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(list);

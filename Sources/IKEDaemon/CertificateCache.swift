@@ -39,9 +39,8 @@ struct CertificateCache {
         }
     }
 
-    /// Subject, issuer and slot specifiers, compared as DNs are (case and blanks after commas aside).
-    /// Subject-alternative-name specifiers need the certificate's extensions, read by the signature
-    /// authentication that uses them; they do not make a certificate trusted here.
+    /// Subject, issuer and slot specifiers, compared as DNs are (case and blanks after commas aside),
+    /// and subject alternative names (IP=, DNS=, EMAIL=, URI=) against the certificate's extension.
     static func selector(_ selector: CertificateSelector, matches certificate: Certificate, slot: String) -> Bool {
         guard !selector.matchesAnything else { return false }
         func same(_ a: String, _ b: String) -> Bool { normalized(a) == normalized(b) }
@@ -50,7 +49,9 @@ struct CertificateCache {
             case .subject, .dn: same(specifier.value, certificate.subject)
             case .issuer: same(specifier.value, certificate.issuer)
             case .slot, .bare: specifier.value == slot
-            default: false
+            case .ip, .dns, .email, .uri:
+                certificate.alternativeNames.contains { $0.lowercased() == "\(specifier.kind.rawValue)=\(specifier.value)".lowercased() }
+            case .rid: false
             }
         }
         return selector.includes.allSatisfy(holds) && !selector.excludes.contains(where: holds)

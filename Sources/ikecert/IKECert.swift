@@ -26,7 +26,8 @@ struct IKECert {
                ikecert [--root DIR] certdb -a | -l | -e [-f pem|ber] CERTSPEC | -r CERTSPEC
                ikecert [--root DIR] certrldb -a | -l | -e [-f pem|ber] ISSUER | -r ISSUER
                ikecert tokens
-        CERTSPEC: a slot number, SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn.
+        CERTSPEC: one or more of a slot number, SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn,
+        IP=, DNS=, EMAIL=, URI=, DN= (subject alternative names); !TAG=value requires its absence.
         """
 
     static func main() {
@@ -185,11 +186,11 @@ struct IKECert {
             var rest = Array(options.dropFirst()), format = "pem"
             if rest.first == "-f", rest.count >= 2 { format = rest[1]; rest.removeFirst(2) }
             guard !rest.isEmpty else { throw Failure("certdb -e takes a certspec") }
-            let (_, certificate) = try find(rest.joined(separator: " "))
+            let (_, certificate) = try find(rest)
             if format == "ber" { FileHandle.standardOutput.write(Data(certificate.der)) } else { print(Self.pem(certificate.der, label: "X509 CERTIFICATE"), terminator: "") }
         case "-r":
             guard options.count >= 2 else { throw Failure("certdb -r takes a certspec") }
-            let (slot, certificate) = try find(options.dropFirst().joined(separator: " "))
+            let (slot, certificate) = try find(Array(options.dropFirst()))
             guard unlink(publicKeys + "/" + slot) == 0 else { throw Failure("cannot remove slot \(slot)") }
             print("Removed certificate in slot \(slot): <\(certificate.subject)>")
         default:
@@ -234,18 +235,40 @@ struct IKECert {
         }
     }
 
-    /// The first certificate a certspec names: a slot number (or SLOT=n), SUBJECT=dn or a bare DN, ISSUER=dn.
-    func find(_ spec: String) throws -> (String, Certificate) {
+    /// The first certificate a certspec names (§6.3): each argument one specifier — a slot number,
+    /// SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn, or a subject alternative name IP=, DNS=,
+    /// EMAIL=, URI=, DN= —, `!` before a tag requiring its absence; all must hold.
+    func find(_ specifiers: [String]) throws -> (String, Certificate) {
         for slot in try slots(publicKeys) {
             guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)) else { continue }
-            let matches: Bool
-            if spec == slot || spec == "SLOT=\(slot)" { matches = true }
-            else if spec.hasPrefix("ISSUER=") { matches = Self.sameDN(String(spec.dropFirst(7)), certificate.issuer) }
-            else if spec.hasPrefix("SUBJECT=") { matches = Self.sameDN(String(spec.dropFirst(8)), certificate.subject) }
-            else { matches = Self.sameDN(spec, certificate.subject) }
-            if matches { return (slot, certificate) }
+            if specifiers.allSatisfy({ Self.specifier($0, matches: certificate, slot: slot) }) { return (slot, certificate) }
         }
-        throw Failure("no certificate matches '\(spec)'")
+        throw Failure("no certificate matches '\(specifiers.joined(separator: " "))'")
+    }
+
+    static func specifier(_ specifier: String, matches certificate: Certificate, slot: String) -> Bool {
+        let negated = specifier.hasPrefix("!")
+        let text = negated ? String(specifier.dropFirst()) : specifier
+        let holds: Bool
+        if text == slot || text == "SLOT=\(slot)" {
+            holds = true
+        } else if text.hasPrefix("SLOT=") || Int(text) != nil {
+            holds = false
+        } else if text.hasPrefix("ISSUER=") {
+            holds = sameDN(String(text.dropFirst(7)), certificate.issuer)
+        } else if text.hasPrefix("SUBJECT=") {
+            holds = sameDN(String(text.dropFirst(8)), certificate.subject)
+        } else if let equals = text.firstIndex(of: "="), ["IP", "DNS", "EMAIL", "URI", "DN"].contains(text[..<equals].uppercased()) {
+            let tag = text[..<equals].uppercased(), value = text[text.index(after: equals)...]
+            holds = certificate.alternativeNames.contains { name in
+                guard let split = name.firstIndex(of: "="), name[..<split] == tag else { return false }
+                let theirs = name[name.index(after: split)...]
+                return tag == "DN" ? sameDN(String(value), String(theirs)) : theirs.lowercased() == value.lowercased()
+            }
+        } else {
+            holds = sameDN(text, certificate.subject)
+        }
+        return holds != negated
     }
 
     static func sameDN(_ a: String, _ b: String) -> Bool {

@@ -60,6 +60,46 @@ struct IKECertTests {
         #expect(try Self.run(root, ["certlocal", "-r", "0"]).status == 0 && !FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"))
     }
 
+    @Test("certspecs combine specifiers, subject alternative names included, and ! requires absence")
+    func certspecs() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, address) in [("gw1", "192.0.2.1"), ("gw2", "192.0.2.2")] {
+            let made = try Self.run(root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=\(name)", "-A", "IP=\(address)",
+                                           "-A", "DNS=\(name).example.com", "-A", "EMAIL=admin@\(name).example.com"])
+            #expect(made.status == 0, "\(made.standardError)")
+        }
+        let first = try Certificate(encoded: Array(try Data(contentsOf: URL(fileURLWithPath: root + "/etc/inet/ike/publickeys/0"))))
+        #expect(first.alternativeNames == ["IP=192.0.2.1", "DNS=gw1.example.com", "EMAIL=admin@gw1.example.com"])
+        func slot(_ spec: [String]) throws -> String? {
+            let exported = try Self.run(root, ["certdb", "-e"] + spec)
+            guard exported.status == 0 else { return nil }
+            let subject = try Certificate(encoded: Array(exported.standardOutput.utf8)).subject
+            return subject.hasSuffix("gw1") ? "0" : "1"
+        }
+        #expect(try slot(["IP=192.0.2.2"]) == "1")
+        #expect(try slot(["DNS=GW1.example.com"]) == "0")
+        #expect(try slot(["ISSUER=C=US, O=Example, CN=gw2", "EMAIL=admin@gw2.example.com"]) == "1")
+        #expect(try slot(["C=US, O=Example, CN=gw1", "!IP=192.0.2.1"]) == nil)
+        #expect(try slot(["!DNS=gw1.example.com"]) == "1")
+        #expect(try slot(["SLOT=1", "IP=192.0.2.1"]) == nil)
+    }
+
+    @Test("the daemon's certificate cache reads what ikecert made: the key paired by slot, trusted by a subject-alternative-name cert_trust")
+    func daemonReadsStore() throws {
+        let daemon = try LoopbackDaemonTests.Daemon(address: "127.0.0.81", peer: "127.0.0.82", port: LoopbackDaemonTests.freePort())
+        #expect(try Self.run(daemon.root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=gw9", "-A", "IP=192.0.2.9"]).status == 0)
+        #expect(try Self.run(daemon.root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=gw10"]).status == 0)
+        let config = daemon.root + "/etc/inet/ike/config"
+        try LoopbackDaemonTests.Daemon.write(config, "cert_trust \"IP=192.0.2.9\"\n" + (try String(contentsOfFile: config, encoding: .utf8)))
+        #expect(try daemon.adm(["read", "rule"]).status == 0)
+        _ = try daemon.adm(["flush", "certcache"])
+        let blocks = try daemon.adm(["dump", "certcache"]).standardOutput.components(separatedBy: "\n\n")
+        try #require(blocks.count == 3, "\(blocks)")
+        #expect(blocks[0].contains("<C=US, O=Example, CN=gw9>") && blocks[0].contains("[trusted certificate]") && blocks[0].contains("[Private key available]"))
+        #expect(blocks[1].contains("<C=US, O=Example, CN=gw10>") && !blocks[1].contains("[trusted certificate]"))
+    }
+
     /// Runs a shell command line (the openssl CLI makes the CA and its CRL).
     static func shell(_ command: String, in directory: String) -> Bool {
         Spawn.run(["/bin/sh", "-c", "cd '\(directory)' && \(command) >/dev/null 2>&1"]).status == 0

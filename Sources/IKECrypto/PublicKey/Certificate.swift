@@ -1,4 +1,5 @@
 internal import COpenSSL
+import IPsecTypes
 
 /// An X.509 certificate as the certificate cache shows it: subject and issuer DNs in forward order
 /// (`C=US, O=Example, CN=host`), read from PEM or DER.
@@ -7,6 +8,9 @@ public struct Certificate: Sendable, Equatable {
     public let issuer: String
     /// The DER encoding (what CERT payloads carry).
     public let der: [UInt8]
+    /// The subject alternative names in the Solaris certspec spelling: `IP=192.0.2.1`, `DNS=host`,
+    /// `EMAIL=a@b`, `URI=…`, `DN=…`.
+    public let alternativeNames: [String]
 
     public init(encoded bytes: [UInt8]) throws(CryptoError) {
         let parsed = EVPKey.decode(bytes, pem: { PEM_read_bio_X509($0, nil, nil, nil) }, der: { base, count in
@@ -18,6 +22,30 @@ public struct Certificate: Sendable, Equatable {
         subject = Self.text(X509_get_subject_name(certificate))
         issuer = Self.text(X509_get_issuer_name(certificate))
         der = Self.derBytes(of: certificate)
+        alternativeNames = Self.alternativeNames(of: certificate)
+    }
+
+    static func alternativeNames(of certificate: OpaquePointer) -> [String] {
+        var names: [String] = []
+        for index in 0..<64 {
+            var value: UnsafeMutablePointer<CChar>? = nil
+            let type = ike_alternative_name(certificate, Int32(index), &value)
+            guard type >= 0 else { break }
+            defer { if let value { CRYPTO_free(value, #fileID, #line) } }
+            guard let value else { continue }
+            let text = String(cString: value)
+            switch type {
+            case GEN_DNS: names.append("DNS=\(text)")
+            case GEN_EMAIL: names.append("EMAIL=\(text)")
+            case GEN_URI: names.append("URI=\(text)")
+            case GEN_DIRNAME: names.append("DN=\(text)")
+            case GEN_IPADD:
+                let bytes = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+                if let address = IPAddress(bytes: bytes) { names.append("IP=\(address)") }
+            default: continue
+            }
+        }
+        return names
     }
 
     /// The DER encoding of an X509 OpenSSL holds (empty if it cannot encode it).
