@@ -125,14 +125,11 @@ enum AdminText {
     /// `get defaults`: token (or `-` when not tunable), source, value, unit, description, in the
     /// Solaris `%-18s%-10s%11u %-10s%-26s` layout.
     static func defaults(_ configuration: IKEConfiguration, ports: Ports = Ports()) -> String {
-        // printf's %-Ns: padded to N, never cut.
-        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
         let rows = defaultRows(configuration, ports: ports).map { row -> String in
-            let value = String(row.value)
-            let padded = String(repeating: " ", count: max(0, 11 - value.count)) + value
-            return pad(row.token, 18) + pad(row.configured ? "config" : "default", 10) + padded + " " + pad(row.unit, 10) + pad(row.description, 26)
+            return SolarisText.left(row.token, 18) + SolarisText.left(row.configured ? "config" : "default", 10) + SolarisText.right(String(row.value), 11) + " " + SolarisText.left(row.unit, 10) + SolarisText.left(row.description, 26)
         }
-        let heading = pad("Token:", 18) + pad("Source:", 10) + pad("Value:", 12) + pad("Unit:", 10) + pad("Description:", 26)
+        let heading = SolarisText.left("Token:", 18) + SolarisText.left("Source:", 10) + SolarisText.left("Value:", 12) + SolarisText.left("Unit:", 10)
+            + SolarisText.left("Description:", 26)
         return (["", "Global defaults. Some values can be over-ridden on a per rule basis.", "", "System defaults are time delayed.", "", heading, ""] + rows)
             .joined(separator: "\n")
     }

@@ -34,9 +34,6 @@ enum AlgorithmTables {
         }
     }
 
-    /// printf's %-Ns.
-    static func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-
     /// The Solaris tables: a heading, the IANA note, `%-6s%-9s%-50s` / `%-6u%-20s%-15s` / `%-6u%-20s`
     /// rows, then this implementation's "Completed dump" line.
     static func table(_ heading: String, columns: String, rows: [String], name: String) -> String {
@@ -45,20 +42,20 @@ enum AlgorithmTables {
     }
 
     static var groupsText: String {
-        table("List of Diffie-Hellman groups for setting up IKE SAs", columns: pad("Value", 6) + pad("Strength", 9) + pad("Description", 50),
-              rows: groups.map { pad(String($0.value), 6) + pad(String($0.strength), 9) + pad(SolarisText.groupName(DHGroup(rawValue: $0.value)), 50) }, name: "groups")
+        table("List of Diffie-Hellman groups for setting up IKE SAs", columns: SolarisText.left("Value", 6) + SolarisText.left("Strength", 9) + SolarisText.left("Description", 50),
+              rows: groups.map { SolarisText.left(String($0.value), 6) + SolarisText.left(String($0.strength), 9) + SolarisText.left(SolarisText.groupName(DHGroup(rawValue: $0.value)), 50) }, name: "groups")
     }
 
     static var ciphersText: String {
-        table("List of encryption algorithms for IKE", columns: pad("Value", 6) + pad("Name", 20) + pad("Keylen range", 15),
+        table("List of encryption algorithms for IKE", columns: SolarisText.left("Value", 6) + SolarisText.left("Name", 20) + SolarisText.left("Keylen range", 15),
               rows: ciphers.map { cipher in
                   let range = cipher.keyBits.lowerBound == 0 && cipher.keyBits.upperBound == 0 ? "N/A" : "\(cipher.keyBits.lowerBound)-\(cipher.keyBits.upperBound)"
-                  return pad(String(cipher.value), 6) + pad(SolarisText.encryptionName(EncryptionAlgorithm(rawValue: cipher.value)), 20) + pad(range, 15)
+                  return SolarisText.left(String(cipher.value), 6) + SolarisText.left(SolarisText.encryptionName(EncryptionAlgorithm(rawValue: cipher.value)), 20) + SolarisText.left(range, 15)
               }, name: "encralgs")
     }
 
     static var hashesText: String {
-        table("List of authentication algorithms for IKE", columns: pad("Value", 6) + pad("Name", 20),
-              rows: hashes.map { pad(String($0.value), 6) + pad(SolarisText.hashName(HashAlgorithm(rawValue: $0.value)), 20) }, name: "authalgs")
+        table("List of authentication algorithms for IKE", columns: SolarisText.left("Value", 6) + SolarisText.left("Name", 20),
+              rows: hashes.map { SolarisText.left(String($0.value), 6) + SolarisText.left(SolarisText.hashName(HashAlgorithm(rawValue: $0.value)), 20) }, name: "authalgs")
     }
 }

@@ -43,11 +43,10 @@ struct CertificateCache {
     /// and subject alternative names (IP=, DNS=, EMAIL=, URI=) against the certificate's extension.
     static func selector(_ selector: CertificateSelector, matches certificate: Certificate, slot: String) -> Bool {
         guard !selector.matchesAnything else { return false }
-        func same(_ a: String, _ b: String) -> Bool { normalized(a) == normalized(b) }
         func holds(_ specifier: CertificateSelector.Specifier) -> Bool {
             switch specifier.kind {
-            case .subject, .dn: same(specifier.value, certificate.subject)
-            case .issuer: same(specifier.value, certificate.issuer)
+            case .subject, .dn: Certificate.sameName(specifier.value, certificate.subject)
+            case .issuer: Certificate.sameName(specifier.value, certificate.issuer)
             case .slot, .bare: specifier.value == slot
             case .ip, .dns, .email, .uri:
                 certificate.alternativeNames.contains { $0.lowercased() == "\(specifier.kind.rawValue)=\(specifier.value)".lowercased() }
@@ -55,10 +54,6 @@ struct CertificateCache {
             }
         }
         return selector.includes.allSatisfy(holds) && !selector.excludes.contains(where: holds)
-    }
-
-    static func normalized(_ dn: String) -> String {
-        dn.split(separator: ",").map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()).lowercased() }.joined(separator: ",")
     }
 
     static func files(in directory: String) -> [String] {

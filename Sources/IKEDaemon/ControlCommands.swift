@@ -199,7 +199,7 @@ enum ControlCommands {
             "LIFTM: Expiration info:",
         ]
         if lifetime > 0, let remaining = sa.expiresInSeconds {
-            let expiry = SolarisText.time(created + Int(sa.ageSeconds + remaining))
+            let expiry = SolarisText.time(now + Int(remaining))
             if remaining > 0 {
                 let seconds = UInt64(remaining.rounded(.down))
                 lines += ["LIFTM: SA expires in \(seconds) seconds\(SolarisText.duration(seconds))", "LIFTM: Time of expiration: \(expiry)"]
@@ -289,7 +289,7 @@ enum ControlCommands {
     }
 
     static func statistics(_ s: EngineStatistics) -> String {
-        func pad(_ value: Int) -> String { String(repeating: " ", count: max(0, 10 - String(value).count)) + String(value) }
+        func pad(_ value: Int) -> String { SolarisText.right(String(value), 10) }
         return """
             Phase 1 SA counts:
             Current:   initiator: \(pad(s.phase1CurrentInitiator))   responder: \(pad(s.phase1CurrentResponder))

@@ -133,6 +133,12 @@ enum SolarisText {
     /// Key material as hex followed by its length in bits: `0123…ef/128`.
     static func key(_ key: SecretBytes) -> String { key.keymatHex() + "/\(key.count * 8)" }
 
+    /// printf's `%-Ns`: `text` padded with blanks to `width`, never cut.
+    static func left(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+
+    /// printf's `%Ns`: right-aligned in `width`.
+    static func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+
     /// `%.2f`.
     static func twoDecimals(_ value: Double) -> String {
         let hundredths = Int((value * 100).rounded())

@@ -41,19 +41,21 @@ public struct Phase1Summary: Sendable, Equatable {
     public var ageSeconds: Double
     public var expiresInSeconds: Double?
     /// Our identity and the peer's as the ID payloads carried them (type, printable value).
-    public var localIdentity: (type: IdentificationType, value: String)?
-    public var peerIdentity: (type: IdentificationType, value: String)?
+    public var localIdentity: Identity?
+    public var peerIdentity: Identity?
 
-    public static func == (lhs: Phase1Summary, rhs: Phase1Summary) -> Bool {
-        lhs.initiatorCookie == rhs.initiatorCookie && lhs.responderCookie == rhs.responderCookie && lhs.state == rhs.state
+    /// An identity as an ID payload carries it.
+    public struct Identity: Sendable, Equatable {
+        public var type: IdentificationType
+        public var value: String
     }
 
     init(_ sa: Phase1SA, now: EngineInstant, pfsGroup: UInt16) {
         self.pfsGroup = pfsGroup
         ageSeconds = now.seconds(since: sa.created)
         expiresInSeconds = sa.expires.map { $0.seconds(since: now) }
-        localIdentity = (sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address, sa.local.address.description)
-        peerIdentity = sa.peerIdentity.map { ($0.idType, $0.identityDescription) }
+        localIdentity = Identity(type: sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address, value: sa.local.address.description)
+        peerIdentity = sa.peerIdentity.map { Identity(type: $0.idType, value: $0.identityDescription) }
         deadPeerDetection = sa.dpd != nil
         deadPeerDetectionResult = sa.dpd?.result.rawValue
         deadPeerDetectionAge = sa.dpd?.resultTime.map { now.seconds(since: $0) }

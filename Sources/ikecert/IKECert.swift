@@ -220,7 +220,7 @@ struct IKECert {
             let wanted = issuer.hasPrefix("ISSUER=") ? String(issuer.dropFirst(7)) : issuer
             guard let (slot, list) = try slots(revocationLists).lazy.compactMap({ slot -> (String, RevocationList)? in
                 guard let list = try? RevocationList(encoded: try self.read(self.revocationLists + "/" + slot)) else { return nil }
-                return Self.sameDN(wanted, list.issuer) ? (slot, list) : nil
+                return Certificate.sameName(wanted, list.issuer) ? (slot, list) : nil
             }).first else { throw Failure("no CRL issued by '\(wanted)'") }
             if options.first == "-r" {
                 guard unlink(revocationLists + "/" + slot) == 0 else { throw Failure("cannot remove slot \(slot)") }
@@ -255,25 +255,20 @@ struct IKECert {
         } else if text.hasPrefix("SLOT=") || Int(text) != nil {
             holds = false
         } else if text.hasPrefix("ISSUER=") {
-            holds = sameDN(String(text.dropFirst(7)), certificate.issuer)
+            holds = Certificate.sameName(String(text.dropFirst(7)), certificate.issuer)
         } else if text.hasPrefix("SUBJECT=") {
-            holds = sameDN(String(text.dropFirst(8)), certificate.subject)
+            holds = Certificate.sameName(String(text.dropFirst(8)), certificate.subject)
         } else if let equals = text.firstIndex(of: "="), ["IP", "DNS", "EMAIL", "URI", "DN"].contains(text[..<equals].uppercased()) {
             let tag = text[..<equals].uppercased(), value = text[text.index(after: equals)...]
             holds = certificate.alternativeNames.contains { name in
                 guard let split = name.firstIndex(of: "="), name[..<split] == tag else { return false }
                 let theirs = name[name.index(after: split)...]
-                return tag == "DN" ? sameDN(String(value), String(theirs)) : theirs.lowercased() == value.lowercased()
+                return tag == "DN" ? Certificate.sameName(String(value), String(theirs)) : theirs.lowercased() == value.lowercased()
             }
         } else {
-            holds = sameDN(text, certificate.subject)
+            holds = Certificate.sameName(text, certificate.subject)
         }
         return holds != negated
-    }
-
-    static func sameDN(_ a: String, _ b: String) -> Bool {
-        func parts(_ dn: String) -> [String] { dn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
-        return parts(a) == parts(b)
     }
 
     // MARK: Files

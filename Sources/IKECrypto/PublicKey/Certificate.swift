@@ -53,6 +53,13 @@ public struct Certificate: Sendable, Equatable {
         OpenSSLRuntime.derEncoding { i2d_X509(certificate, $0) }
     }
 
+    /// Whether two DNs written as Solaris writes them name the same entity: the same relative names
+    /// in the same order, case and blanks around the commas aside (cert-sel and certspec matching).
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        func parts(_ dn: String) -> [String] { dn.split(separator: ",").map { $0.trimmingBlanks.lowercased() } }
+        return parts(a) == parts(b)
+    }
+
     /// Whether the certificate names itself as its issuer (a root or a self-signed end certificate).
     public var isSelfIssued: Bool { subject == issuer }
 

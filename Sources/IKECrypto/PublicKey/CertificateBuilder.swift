@@ -68,6 +68,16 @@ public struct CertificateRequest: Sendable {
 
     var digest: OpaquePointer? { EVP_get_digestbyname(hash.rawValue) }
 
+    /// The subjectAltName extension of `alternativeNames` (the caller owns it), nil without any.
+    func alternativeNamesExtension() throws(CryptoError) -> OpaquePointer? {
+        guard !alternativeNames.isEmpty else { return nil }
+        let value = try alternativeNames.map { name throws(CryptoError) in try Self.alternativeName(name) }.joined(separator: ",")
+        guard let extensionValue = X509V3_EXT_conf_nid(nil, nil, NID_subject_alt_name, value) else {
+            throw OpenSSLRuntime.failure("subject alternative names \(value)", .invalidKey)
+        }
+        return extensionValue
+    }
+
     /// A self-signed certificate for `key`, DER.
     public func selfSigned(by key: PrivateKey, serial: UInt64) throws(CryptoError) -> [UInt8] {
         _ = OpenSSLRuntime.providers
@@ -82,11 +92,7 @@ public struct CertificateRequest: Sendable {
               X509_set_subject_name(certificate, name) == 1, X509_set_issuer_name(certificate, name) == 1,
               X509_set_pubkey(certificate, key.key.pointer) == 1
         else { throw OpenSSLRuntime.failure("certificate fields") }
-        if !alternativeNames.isEmpty {
-            let value = try alternativeNames.map { name throws(CryptoError) in try Self.alternativeName(name) }.joined(separator: ",")
-            guard let extensionValue = X509V3_EXT_conf_nid(nil, nil, NID_subject_alt_name, value) else {
-                throw OpenSSLRuntime.failure("subject alternative names \(value)", .invalidKey)
-            }
+        if let extensionValue = try alternativeNamesExtension() {
             defer { X509_EXTENSION_free(extensionValue) }
             guard X509_add_ext(certificate, extensionValue, -1) == 1 else { throw OpenSSLRuntime.failure("subject alternative names") }
         }
@@ -106,11 +112,7 @@ public struct CertificateRequest: Sendable {
         guard X509_REQ_set_version(request, 0) == 1, X509_REQ_set_subject_name(request, name) == 1,
               X509_REQ_set_pubkey(request, key.key.pointer) == 1
         else { throw OpenSSLRuntime.failure("request fields") }
-        if !alternativeNames.isEmpty {
-            let value = try alternativeNames.map { name throws(CryptoError) in try Self.alternativeName(name) }.joined(separator: ",")
-            guard let extensionValue = X509V3_EXT_conf_nid(nil, nil, NID_subject_alt_name, value) else {
-                throw OpenSSLRuntime.failure("subject alternative names \(value)", .invalidKey)
-            }
+        if let extensionValue = try alternativeNamesExtension() {
             guard ike_request_add_extension(request, extensionValue) == 1 else { throw OpenSSLRuntime.failure("request extensions") }
         }
         guard X509_REQ_sign(request, key.key.pointer, digest) > 0 else { throw OpenSSLRuntime.failure("request signature") }
