@@ -302,6 +302,14 @@ struct StageInjectionTests {
     }
 
     static func withoutCounters(_ summaries: [Phase1Summary]) -> [Phase1Summary] {
-        summaries.map { var summary = $0; summary.counters = Phase1Counters(); return summary }
+        // The counters say a drop was counted; the ages and expiry move with the clock. The rest is state.
+        summaries.map { summary in
+            var summary = summary
+            summary.counters = Phase1Counters()
+            summary.ageSeconds = 0
+            summary.expiresInSeconds = summary.expiresInSeconds.map { _ in 0 }
+            summary.deadPeerDetectionAge = summary.deadPeerDetectionAge.map { _ in 0 }
+            return summary
+        }
     }
 }
