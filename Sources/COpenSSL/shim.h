@@ -72,4 +72,28 @@ static inline int ike_request_add_extension(X509_REQ *request, X509_EXTENSION *e
     return added;
 }
 
+/* Certificate chains for X509_STORE_CTX_init (the STACK_OF(X509) macros do not import). */
+static inline STACK_OF(X509) *ike_certificate_stack_new(void) { return sk_X509_new_null(); }
+/* Pushes `certificate` (the stack takes the reference); 0 on failure, when the caller still owns it. */
+static inline int ike_certificate_stack_push(STACK_OF(X509) *stack, X509 *certificate) { return sk_X509_push(stack, certificate) > 0; }
+static inline void ike_certificate_stack_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
+
+/* A CA without a revocation list in crls/ is accepted (as strongSwan's and Libreswan's non-strict CRL
+ * policies do); every other verification error stands. */
+static int ike_verify_missing_crl_allowed(int ok, X509_STORE_CTX *context) {
+    if (!ok && X509_STORE_CTX_get_error(context) == X509_V_ERR_UNABLE_TO_GET_CRL) {
+        X509_STORE_CTX_set_error(context, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+static inline void ike_store_allow_missing_crls(X509_STORE *store) { X509_STORE_set_verify_cb(store, ike_verify_missing_crl_allowed); }
+
+/* The key usage extension's bits, or -1 when the certificate has none. */
+static inline long ike_key_usage(X509 *certificate) {
+    return (X509_get_extension_flags(certificate) & EXFLAG_KUSAGE) ? (long)X509_get_key_usage(certificate) : -1;
+}
+static inline int ike_key_usage_digital_signature(void) { return KU_DIGITAL_SIGNATURE; }
+static inline int ike_key_usage_non_repudiation(void) { return KU_NON_REPUDIATION; }
+
 #endif

@@ -241,3 +241,26 @@ extension PublicKey {
         self.init(key: EVPKey(taking: key))
     }
 }
+
+/// Signs IKE hashes with a private key it never hands out: the one way the daemon uses private
+/// keys (STYLE §4.5), so a key store in another process could stand behind it.
+public protocol Signer: Sendable {
+    var keyKind: AsymmetricKeyKind { get }
+    /// Key size in bits.
+    var keyBits: Int { get }
+    /// An RSA (PKCS#1 v1.5 over the hash, RFC 2409 §5.1) or DSS (r ‖ s) signature of `hash`.
+    func sign(_ hash: [UInt8]) throws(CryptoError) -> [UInt8]
+}
+
+extension PrivateKey: Signer {
+    public var keyKind: AsymmetricKeyKind { kind }
+    public var keyBits: Int { bits }
+
+    public func sign(_ hash: [UInt8]) throws(CryptoError) -> [UInt8] {
+        switch kind {
+        case .rsa: try signPKCS1(hash)
+        case .dsa: try signDSS(hash)
+        case .other: throw CryptoError(.invalidKey, "neither an RSA nor a DSA key")
+        }
+    }
+}

@@ -11,6 +11,8 @@ public struct Certificate: Sendable, Equatable {
     /// The subject alternative names in the Solaris certspec spelling: `IP=192.0.2.1`, `DNS=host`,
     /// `EMAIL=a@b`, `URI=…`, `DN=…`.
     public let alternativeNames: [String]
+    /// The DER encoding of the subject name (what an ID_DER_ASN1_DN payload carries).
+    public let subjectDER: [UInt8]
 
     public init(encoded bytes: [UInt8]) throws(CryptoError) {
         let parsed = EVPKey.decode(bytes, pem: { PEM_read_bio_X509($0, nil, nil, nil) }, der: { base, count in
@@ -23,6 +25,35 @@ public struct Certificate: Sendable, Equatable {
         issuer = Self.text(X509_get_issuer_name(certificate))
         der = Self.derBytes(of: certificate)
         alternativeNames = Self.alternativeNames(of: certificate)
+        subjectDER = OpenSSLRuntime.derEncoding { i2d_X509_NAME(X509_get_subject_name(certificate), $0) }
+    }
+
+    /// The certificate's public key.
+    public var publicKey: PublicKey {
+        get throws(CryptoError) { try PublicKey(certificateDER: der) }
+    }
+
+    /// A DER distinguished name (an ID_DER_ASN1_DN payload's data) written as Solaris writes DNs,
+    /// or nil when it is not one.
+    public static func distinguishedName(der: [UInt8]) -> String? {
+        _ = OpenSSLRuntime.providers
+        let name: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            let parsed = d2i_X509_NAME(nil, &cursor, buffer.count)
+            // Trailing bytes after the name are not a DN either.
+            if let parsed, cursor != buffer.baseAddress.map({ $0 + buffer.count }) { X509_NAME_free(parsed); return nil }
+            return parsed
+        }
+        guard let name else { ERR_clear_error(); return nil }
+        defer { X509_NAME_free(name) }
+        return text(name)
+    }
+
+    /// The DER encoding of a DN written as Solaris writes them ("C=US, O=Example, CN=host").
+    public static func distinguishedNameDER(_ text: String) throws(CryptoError) -> [UInt8] {
+        let name = try CertificateRequest(subject: text).name()
+        defer { X509_NAME_free(name) }
+        return OpenSSLRuntime.derEncoding { i2d_X509_NAME(name, $0) }
     }
 
     static func alternativeNames(of certificate: OpaquePointer) -> [String] {

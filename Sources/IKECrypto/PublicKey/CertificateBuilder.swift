@@ -80,23 +80,50 @@ public struct CertificateRequest: Sendable {
 
     /// A self-signed certificate for `key`, DER.
     public func selfSigned(by key: PrivateKey, serial: UInt64) throws(CryptoError) -> [UInt8] {
+        try certificate(for: key.key, issuer: nil, signedBy: key, serial: serial, authority: false)
+    }
+
+    /// A certificate for `subjectKey` issued by the CA `issuer` with its key `issuerKey`, DER;
+    /// `authority` makes it a CA itself (basicConstraints CA:TRUE, keyCertSign and cRLSign).
+    public func issued(for subjectKey: PublicKey, by issuer: Certificate, key issuerKey: PrivateKey, serial: UInt64, authority: Bool = false) throws(CryptoError) -> [UInt8] {
+        try certificate(for: subjectKey.key, issuer: issuer, signedBy: issuerKey, serial: serial, authority: authority)
+    }
+
+    /// A self-signed CA certificate (a root that issues with `issued`), DER.
+    public func authority(key: PrivateKey, serial: UInt64) throws(CryptoError) -> [UInt8] {
+        try certificate(for: key.key, issuer: nil, signedBy: key, serial: serial, authority: true)
+    }
+
+    private func certificate(for subjectKey: EVPKey, issuer: Certificate?, signedBy signer: PrivateKey, serial: UInt64, authority: Bool) throws(CryptoError) -> [UInt8] {
         _ = OpenSSLRuntime.providers
         guard let certificate = X509_new() else { throw OpenSSLRuntime.failure("X509") }
         defer { X509_free(certificate) }
         let name = try name()
         defer { X509_NAME_free(name) }
+        let issuerX509 = issuer?.x509()
+        defer { if let issuerX509 { X509_free(issuerX509) } }
+        if issuer != nil, issuerX509 == nil { throw OpenSSLRuntime.failure("issuer certificate", .invalidKey) }
+        let issuerName = issuerX509.map { X509_get_subject_name($0) } ?? name
         guard X509_set_version(certificate, 2) == 1,
               ASN1_INTEGER_set_uint64(X509_get_serialNumber(certificate), serial) == 1,
               X509_gmtime_adj(X509_getm_notBefore(certificate), notBefore) != nil,
               X509_gmtime_adj(X509_getm_notAfter(certificate), notAfter) != nil,
-              X509_set_subject_name(certificate, name) == 1, X509_set_issuer_name(certificate, name) == 1,
-              X509_set_pubkey(certificate, key.key.pointer) == 1
+              X509_set_subject_name(certificate, name) == 1, X509_set_issuer_name(certificate, issuerName) == 1,
+              X509_set_pubkey(certificate, subjectKey.pointer) == 1
         else { throw OpenSSLRuntime.failure("certificate fields") }
-        if let extensionValue = try alternativeNamesExtension() {
-            defer { X509_EXTENSION_free(extensionValue) }
-            guard X509_add_ext(certificate, extensionValue, -1) == 1 else { throw OpenSSLRuntime.failure("subject alternative names") }
+        var extensions: [OpaquePointer] = []
+        defer { extensions.forEach { X509_EXTENSION_free($0) } }
+        if let alternative = try alternativeNamesExtension() { extensions.append(alternative) }
+        if authority {
+            for (nid, value) in [(NID_basic_constraints, "critical,CA:TRUE"), (NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature")] {
+                guard let made = X509V3_EXT_conf_nid(nil, nil, nid, value) else { throw OpenSSLRuntime.failure("CA extensions") }
+                extensions.append(made)
+            }
         }
-        guard X509_sign(certificate, key.key.pointer, digest) > 0 else { throw OpenSSLRuntime.failure("certificate signature") }
+        for made in extensions {
+            guard X509_add_ext(certificate, made, -1) == 1 else { throw OpenSSLRuntime.failure("certificate extensions") }
+        }
+        guard X509_sign(certificate, signer.key.pointer, digest) > 0 else { throw OpenSSLRuntime.failure("certificate signature") }
         let der = Certificate.derBytes(of: certificate)
         guard !der.isEmpty else { throw OpenSSLRuntime.failure("certificate encoding") }
         return der

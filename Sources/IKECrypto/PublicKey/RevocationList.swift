@@ -19,3 +19,30 @@ public struct RevocationList: Sendable, Equatable {
         der = OpenSSLRuntime.derEncoding { i2d_X509_CRL(list, $0) }
     }
 }
+
+extension RevocationList {
+    /// A CRL signed by the CA `issuer` revoking the certificates with these serial numbers, valid from
+    /// now for `validity` seconds (a negative validity makes an expired list), DER.
+    public static func issue(by issuer: Certificate, key: PrivateKey, revoking serials: [UInt64], validity: Int = 7 * 86400) throws(CryptoError) -> [UInt8] {
+        _ = OpenSSLRuntime.providers
+        guard let list = X509_CRL_new(), let issuerX509 = issuer.x509() else { throw OpenSSLRuntime.failure("X509_CRL") }
+        defer { X509_CRL_free(list); X509_free(issuerX509) }
+        guard let now = ASN1_TIME_adj(nil, time(nil), 0, min(validity, 0) - 60), let next = ASN1_TIME_adj(nil, time(nil), 0, validity) else {
+            throw OpenSSLRuntime.failure("CRL times")
+        }
+        defer { ASN1_TIME_free(now); ASN1_TIME_free(next) }
+        guard X509_CRL_set_version(list, 1) == 1, X509_CRL_set_issuer_name(list, X509_get_subject_name(issuerX509)) == 1,
+              X509_CRL_set1_lastUpdate(list, now) == 1, X509_CRL_set1_nextUpdate(list, next) == 1
+        else { throw OpenSSLRuntime.failure("CRL fields") }
+        for serial in serials {
+            guard let entry = X509_REVOKED_new() else { throw OpenSSLRuntime.failure("CRL entry") }
+            let number = ASN1_INTEGER_new()
+            defer { ASN1_INTEGER_free(number) }
+            guard let number, ASN1_INTEGER_set_uint64(number, serial) == 1, X509_REVOKED_set_serialNumber(entry, number) == 1,
+                  X509_REVOKED_set_revocationDate(entry, now) == 1, X509_CRL_add0_revoked(list, entry) == 1
+            else { X509_REVOKED_free(entry); throw OpenSSLRuntime.failure("CRL entry") }
+        }
+        guard X509_CRL_sort(list) == 1, X509_CRL_sign(list, key.key.pointer, EVP_get_digestbyname("SHA256")) > 0 else { throw OpenSSLRuntime.failure("CRL signature") }
+        return OpenSSLRuntime.derEncoding { i2d_X509_CRL(list, $0) }
+    }
+}
