@@ -94,6 +94,7 @@ final class EstablishedEngines {
         switch job {
         case .generateKey: .key(ours)
         case .agree, .generateAndAgree: .keyAndSecret(ours, secret)
+        case .authenticate: job.run()
         }
     }
 }

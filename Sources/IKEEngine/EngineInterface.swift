@@ -38,11 +38,16 @@ public struct Datagram: Sendable, Equatable {
     }
 }
 
-/// Modular exponentiations and scalar multiplications, run by the runtime off the event loop.
+/// Modular exponentiations, scalar multiplications, signatures and certificate checks, run by the
+/// runtime off the event loop.
 public enum ComputeJob: Sendable {
     case generateKey(DHGroup)
     case agree(DHPrivateKey, peerPublicValue: [UInt8])
     case generateAndAgree(DHGroup, peerPublicValue: [UInt8])
+    /// Checks the peer's certificate and signature (if given), then — only if that succeeded —
+    /// signs our hash (if given): the initiator signs MM5 and checks MM6, the responder does both
+    /// for MM5 in one job.
+    case authenticate(PeerSignatureCheck?, SigningRequest?)
 
     /// Runs the job (on whatever thread the runtime chooses).
     public func run(exponentLength: DHExponentLength = .short) -> ComputeResult {
@@ -55,6 +60,10 @@ public enum ComputeJob: Sendable {
             case .generateAndAgree(let group, let peer):
                 let key = try DHPrivateKey.generate(group, exponentLength: exponentLength)
                 return .keyAndSecret(key, try key.sharedSecret(withPeer: peer))
+            case .authenticate(let check, let signing):
+                let outcome = check?.run()
+                if case .refused? = outcome { return .authenticated(outcome, signature: nil) }
+                return .authenticated(outcome, signature: try signing.map { request throws(CryptoError) in try request.signer.sign(request.hash) })
             }
         } catch {
             return .failed(error)
@@ -75,6 +84,8 @@ public enum ComputePriority: Sendable, Equatable {
 public enum ComputeResult: Sendable {
     case key(DHPrivateKey)
     case keyAndSecret(DHPrivateKey, SecretBytes)
+    /// The peer's check (when one was asked for) and our signature (when asked for and the check passed).
+    case authenticated(PeerCheckOutcome?, signature: [UInt8]?)
     case failed(CryptoError)
 }
 

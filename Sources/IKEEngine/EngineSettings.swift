@@ -5,6 +5,8 @@ import IPsecTypes
 public struct EngineSettings: Sendable {
     public var configuration: IKEConfiguration
     public var presharedKeys: PresharedKeys
+    /// Certificates, private keys (behind signers), trust and CRLs for signature authentication.
+    public var credentials = CertificateCredentials()
     /// The IPsec policy (ipsecinit.conf): the source of Quick Mode proposals and what a responder accepts.
     public var policies: [PolicyEntry]
     /// UDP port peers listen on (500; tests and the demo use others).
@@ -60,9 +62,14 @@ public struct EngineSettings: Sendable {
 
 extension EngineSettings {
     /// A rule's Phase 1 transforms this engine can authenticate: a method without an
-    /// implementation is neither offered nor accepted (`in.iked -c` warns about such transforms).
+    /// implementation (`in.iked -c` warns about such transforms), or one we hold no credentials for
+    /// (a signature method without a certificate and key for the rule's local_id), is neither
+    /// offered nor accepted.
     func transforms(for rule: IKERule) -> [Phase1Transform] {
-        configuration.transforms(for: rule).filter { UnimplementedSettings.implementedMethods.contains($0.authenticationMethod) }
+        configuration.transforms(for: rule).filter { transform in
+            Phase1Authenticators.implemented.contains(transform.authenticationMethod)
+                && Phase1Authenticators.usable(transform.authenticationMethod, rule: rule, settings: self)
+        }
     }
 
     /// The first policy entry that protects `selector` (our side local). `initiating` skips entries that

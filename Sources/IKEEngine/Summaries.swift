@@ -43,6 +43,9 @@ public struct Phase1Summary: Sendable, Equatable {
     /// Our identity and the peer's as the ID payloads carried them (type, printable value).
     public var localIdentity: Identity?
     public var peerIdentity: Identity?
+    /// The subject (and issuer) of the certificate the peer authenticated with.
+    public var peerCertificateSubject: String?
+    public var peerCertificateIssuer: String?
 
     /// An identity as an ID payload carries it.
     public struct Identity: Sendable, Equatable {
@@ -54,8 +57,11 @@ public struct Phase1Summary: Sendable, Equatable {
         self.pfsGroup = pfsGroup
         ageSeconds = now.seconds(since: sa.created)
         expiresInSeconds = sa.expires.map { $0.seconds(since: now) }
-        localIdentity = Identity(type: sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address, value: sa.local.address.description)
-        peerIdentity = sa.peerIdentity.map { Identity(type: $0.idType, value: $0.identityDescription) }
+        localIdentity = sa.ourIdentity.map { Identity(type: $0.idType, value: CertificateIdentity.text($0)) }
+            ?? Identity(type: sa.local.address.isIPv4 ? .ipv4Address : .ipv6Address, value: sa.local.address.description)
+        peerIdentity = sa.peerIdentity.map { Identity(type: $0.idType, value: CertificateIdentity.text($0)) }
+        peerCertificateSubject = sa.peerCertificate?.subject
+        peerCertificateIssuer = sa.peerCertificate?.issuer
         deadPeerDetection = sa.dpd != nil
         deadPeerDetectionResult = sa.dpd?.result.rawValue
         deadPeerDetectionAge = sa.dpd?.resultTime.map { now.seconds(since: $0) }

@@ -16,7 +16,7 @@ public enum TestPKI {
     private static func serial() -> UInt64 { serials.add(1, ordering: .relaxed).newValue }
 
     /// Keys reused across certificates (a test's certificates differ in names, not keys).
-    public static let keys: [PrivateKey] = (0..<4).map { _ in
+    public static let keys: [PrivateKey] = (0..<5).map { _ in
         guard let key = try? PrivateKey.generateRSA(bits: 2048) else { preconditionFailure("RSA key generation failed") }
         return key
     }

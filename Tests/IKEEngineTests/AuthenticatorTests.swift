@@ -30,15 +30,23 @@ struct AuthenticatorTests {
     func presharedProof() throws {
         let authenticator = PresharedKeyAuthenticator(entry: Self.keys.entries[0])
         let ours = try Self.schedule("first key"), theirs = try Self.schedule("other key")
+        let id = IdentificationPayload(idType: .ipv4Address, data: [10, 0, 0, 1])
+        func verdict(_ proof: [Payload], _ context: Phase1ProofContext) -> Phase1ProofVerdict? {
+            if case .verdict(let verdict) = authenticator.verification(proof, identity: id, context) { verdict } else { nil }
+        }
+        func payloads(_ context: Phase1ProofContext) -> [Payload] {
+            if case .payloads(let payloads) = authenticator.proof(context) { payloads } else { [] }
+        }
         for prover in [Phase1SA.Role.initiator, .responder] {
-            let proof = authenticator.proof(Self.context(ours, prover: prover))
-            #expect(authenticator.verify(proof, Self.context(ours, prover: prover)) == .verified)
-            #expect(authenticator.verify(proof, Self.context(theirs, prover: prover)) == .failed)
-            #expect(authenticator.verify([], Self.context(ours, prover: prover)) == .missing)
+            let proof = payloads(Self.context(ours, prover: prover))
+            #expect(proof.count == 1)
+            #expect(verdict(proof, Self.context(ours, prover: prover)) == .verified)
+            #expect(verdict(proof, Self.context(theirs, prover: prover)) == .failed)
+            #expect(verdict([], Self.context(ours, prover: prover)) == .missing)
         }
         // HASH_I is not HASH_R.
-        let hashI = authenticator.proof(Self.context(ours, prover: .initiator))
-        #expect(authenticator.verify(hashI, Self.context(ours, prover: .responder)) == .failed)
+        let hashI = payloads(Self.context(ours, prover: .initiator))
+        #expect(verdict(hashI, Self.context(ours, prover: .responder)) == .failed)
     }
 
     @Test("pre-shared keys bind the peer: an address ID must be its address (behind a NAT, one remoteid covers), another type the entry's identity")
@@ -57,16 +65,23 @@ struct AuthenticatorTests {
         #expect(!byName.accepts(IdentificationPayload(idType: .fqdn, data: Array("other.example".utf8)), local: local, remote: remote, peerBehindNAT: false))
     }
 
-    @Test("a method without an authenticator has none; a pair without a key has none either")
+    @Test("a method without an authenticator has none; a pair without a key, or a signature rule without a certificate, has none either")
     func availability() throws {
         let settings = try Scenario.settings()
         let local = Endpoint(address: IPAddress("10.0.0.1")!, port: 500)
         let inside = Endpoint(address: IPAddress("10.0.0.2")!, port: 500), outside = Endpoint(address: IPAddress("192.0.2.9")!, port: 500)
-        #expect(throws: Never.self) { try Phase1Authenticators.make(.preSharedKey, local: local, remote: inside, settings: settings).get() }
-        for method in [AuthenticationMethod.rsaSignature, .dssSignature, .rsaEncryption] {
-            #expect(Phase1Authenticators.make(method, local: local, remote: inside, settings: settings).failureValue == .notImplemented)
+        let rule = try #require(settings.configuration.rules.first)
+        #expect(throws: Never.self) { try Phase1Authenticators.make(.preSharedKey, local: local, remote: inside, rule: rule, settings: settings).get() }
+        for method in [AuthenticationMethod.dssSignature, .rsaEncryption] {
+            #expect(Phase1Authenticators.make(method, local: local, remote: inside, rule: rule, settings: settings).failureValue == .notImplemented)
         }
-        #expect(Phase1Authenticators.make(.preSharedKey, local: local, remote: outside, settings: settings).failureValue == .missingKey)
+        // RSA signatures are implemented, but without a certificate and key there is nothing to sign with.
+        guard case .missingCertificate? = Phase1Authenticators.make(.rsaSignature, local: local, remote: inside, rule: rule, settings: settings).failureValue else {
+            Issue.record("rsa_sig without credentials")
+            return
+        }
+        #expect(!Phase1Authenticators.usable(.rsaSignature, rule: rule, settings: settings))
+        #expect(Phase1Authenticators.make(.preSharedKey, local: local, remote: outside, rule: rule, settings: settings).failureValue == .missingKey)
     }
 
     @Test("the initiator refuses an MM2 whose transform names a method it did not offer")

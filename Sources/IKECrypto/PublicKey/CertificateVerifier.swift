@@ -65,7 +65,11 @@ public final class CertificateVerifier: @unchecked Sendable {
             let depth = X509_STORE_CTX_get_error_depth(context)
             let subject = depth == 0 ? end.subject : (X509_STORE_CTX_get_current_cert(context).map { Certificate.text(X509_get_subject_name($0)) } ?? "?")
             let reason = String(cString: X509_verify_cert_error_string(Int(error)))
-            return CertificateProblem(CertificateProblem.Code(error), "\(reason) (\(subject))")
+            let code = CertificateProblem.Code(error)
+            // OpenSSL's words for an unknown root ("self-signed certificate in certificate chain")
+            // do not say what an administrator needs to hear.
+            let prefix = code == .untrusted ? "no cert_root or cert_trust certificate vouches for it: " : ""
+            return CertificateProblem(code, "\(prefix)\(reason) (\(subject))")
         }
         // RFC 4945 §5.1.3.2: a key usage that excludes digital signatures excludes IKE signatures.
         let usage = ike_key_usage(leaf)

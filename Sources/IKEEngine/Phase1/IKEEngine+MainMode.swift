@@ -127,8 +127,15 @@ extension IKEEngine {
         for action in actions {
             guard !sa.isDead else { return }
             switch action {
+            case .awaitsCheck:
+                sa.messageAwaitingCheck = input
+            case .peerAuthenticated(let peer):
+                sa.peerCertificate = peer
+                log(.info, .phase1, "\(sa.remote) authenticated with certificate \(peer.subject) (issuer \(peer.issuer))")
             case .accepted(let message, let payloads):
-                if let (received, datagram) = input {
+                let taken = input ?? sa.messageAwaitingCheck
+                sa.messageAwaitingCheck = nil
+                if let (received, datagram) = taken {
                     sa.driver.accepted(datagram.bytes, on: .mainMode)
                     // MM5 and MM6 authenticate: the responder follows the initiator to the NAT-T port.
                     if message == .mm5 || message == .mm6 { followPeer(sa, datagram) }
@@ -141,6 +148,7 @@ extension IKEEngine {
                 }
                 contributorsReceived(payloads, in: message, on: sa)
             case .send(let message, let payloads, let delivery, let keying):
+                if message == .mm5 || message == .mm6, case .identification(let identity)? = payloads.first?.content { sa.ourIdentity = identity }
                 let all = payloads + contributions(for: message, on: sa)
                 let header = sa.header(.identityProtection)
                 let bytes = keying.map { $0.seal(header, all) } ?? ISAKMPMessage(header: header, body: .payloads(all)).encoded()

@@ -4,6 +4,10 @@ public enum Phase1FailureReason: String, Sendable, CaseIterable {
     case noRule = "no matching rule"
     case noProposal = "no acceptable proposal"
     case missingKey = "no pre-shared key"
+    /// No certificate with a private key for the rule's local_id.
+    case missingCredentials = "no certificate with a private key"
+    /// The peer's certificate is missing, untrusted, expired or revoked.
+    case certificate = "certificate refused"
     case authentication = "authentication failed"
     case identity = "identity mismatch"
     case peerRefused = "refused by the peer"

@@ -14,8 +14,8 @@ extension MainModeInitiator {
     var stateName: String {
         switch state {
         case .sentSA, .awaitingKey: "SENT FIRST MSG (SA)"
-        case .sentKE, .computing: "SENT SECOND MSG (KE)"
-        case .sentAuth: "SENT FINAL MSG"
+        case .sentKE, .computing, .signing: "SENT SECOND MSG (KE)"
+        case .sentAuth, .verifying: "SENT FINAL MSG"
         case .finished: "DELETED"
         }
     }
@@ -25,7 +25,7 @@ extension MainModeResponder {
     var stateName: String {
         switch state {
         case .sentSA: "SENT FIRST MSG (SA)"
-        case .computing, .sentKE: "SENT SECOND MSG (KE)"
+        case .computing, .sentKE, .authenticating: "SENT SECOND MSG (KE)"
         case .finished: "DELETED"
         }
     }

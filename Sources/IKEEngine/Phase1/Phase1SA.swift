@@ -103,6 +103,15 @@ final class Phase1SA {
     var peerVendorIDs: [[UInt8]] = []
     /// The identity the peer proved in MM5 or MM6 (`ikeadm dump p1` REMID:).
     var peerIdentity: IdentificationPayload?
+    /// The identity we presented in MM5 or MM6 (`ikeadm dump p1` LOCID:).
+    var ourIdentity: IdentificationPayload?
+    /// The peer's MM3 or MM4 asked for our certificate (CR).
+    var peerRequestedCertificate = false
+    /// The certificate the peer authenticated with (signature methods).
+    var peerCertificate: VerifiedPeer?
+    /// The peer's MM5 or MM6 while its signature check runs: accepted (retransmissions stopped, the
+    /// peer followed) only when the check passes.
+    var messageAwaitingCheck: (ISAKMPMessage, Datagram)?
     /// The peer's MM5 or MM6 carried INITIAL-CONTACT (acted on once established).
     var peerSentInitialContact = false
     /// RFC 3947 state, once both ends announced NAT traversal.

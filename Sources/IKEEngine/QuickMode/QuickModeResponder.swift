@@ -85,7 +85,7 @@ struct QuickModeResponder {
             Self.answer(chosen, key: key, secret: secret, context)
         case (.computing(let chosen), .failed(let error)):
             (.failed, [.failed("PFS Diffie-Hellman failed: \(error)", notify: .invalidKeyInformation, spi: chosen.peerSPI.bigEndianBytes)])
-        case (.computing, .key), (.sentProposal, _), (.done, _), (.failed, _):
+        case (.computing, .key), (.computing, .authenticated), (.sentProposal, _), (.done, _), (.failed, _):
             (state, [])
         }
         state = next

@@ -13,11 +13,11 @@ struct PresharedKeyAuthenticator: Phase1Authenticator {
     var keyMethod: Phase1KeySchedule.Method { .preSharedKey(entry.key) }
     var presharedKey: SecretBytes? { entry.key }
 
-    func proof(_ context: Phase1ProofContext) -> [Payload] { [Payload(.hash(hash(context)))] }
+    func proof(_ context: Phase1ProofContext) -> Phase1Proof { .payloads([Payload(.hash(context.hash))]) }
 
-    func verify(_ payloads: [Payload], _ context: Phase1ProofContext) -> Phase1ProofVerdict {
-        guard case .hash(let received)? = payloads.first(where: { $0.type == .hash })?.content else { return .missing }
-        return constantTimeEquals(received, hash(context)) ? .verified : .failed
+    func verification(_ payloads: [Payload], identity: IdentificationPayload, _ context: Phase1ProofContext) -> Phase1Verification {
+        guard case .hash(let received)? = payloads.first(where: { $0.type == .hash })?.content else { return .verdict(.missing) }
+        return .verdict(constantTimeEquals(received, context.hash) ? .verified : .failed)
     }
 
     /// An address ID must be the peer's address — or, behind a NAT, an address the key's entry
@@ -30,15 +30,6 @@ struct PresharedKeyAuthenticator: Phase1Authenticator {
             return covered.contains(address)
         default:
             return entry.remoteIDType == identity.idType && entry.remoteID.description == String(decoding: identity.data, as: UTF8.self)
-        }
-    }
-
-    private func hash(_ context: Phase1ProofContext) -> [UInt8] {
-        switch context.prover {
-        case .initiator:
-            context.keys.initiatorHash(initiatorPublic: context.initiatorPublic, responderPublic: context.responderPublic, saBody: context.saBody, idBody: context.idBody)
-        case .responder:
-            context.keys.responderHash(initiatorPublic: context.initiatorPublic, responderPublic: context.responderPublic, saBody: context.saBody, idBody: context.idBody)
         }
     }
 }

@@ -7,7 +7,7 @@ enum MainModeMessage: CaseIterable {
 
 /// A side concern of Main Mode that adds payloads to our messages and reads the peer's, instead of
 /// a branch inside the exchange (STYLE §3.5): vendor IDs, NAT traversal and INITIAL-CONTACT
-/// now, certificate requests next. Contributors run in a fixed order around every Main Mode message.
+/// and certificate requests. Contributors run in a fixed order around every Main Mode message.
 protocol MainModeContributor: Sendable {
     /// Payloads to append to our `message` on `sa`.
     func payloads(for message: MainModeMessage, on sa: Phase1SA, engine: IKEEngine) -> [Payload]
@@ -17,7 +17,7 @@ protocol MainModeContributor: Sendable {
 
 extension IKEEngine {
     /// The contributors, in the order they add payloads.
-    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), NATTraversalContributor(), InitialContactContributor(), PeerIdentityContributor()]
+    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), NATTraversalContributor(), CertificateRequestContributor(), InitialContactContributor(), PeerIdentityContributor()]
 
     func contributions(for message: MainModeMessage, on sa: Phase1SA) -> [Payload] {
         Self.mainModeContributors.flatMap { $0.payloads(for: message, on: sa, engine: self) }

@@ -11,6 +11,11 @@ enum MainModeAction {
     case send(MainModeMessage, [Payload], Delivery, sealedWith: Phase1Keying?)
     /// Diffie-Hellman off the loop; the result comes back to the same machine.
     case compute(ComputeJob, ComputePriority)
+    /// The peer's message was taken, but its check runs as a compute job: the engine keeps the
+    /// datagram so that the `accepted` after the check can stop retransmissions and follow the peer.
+    case awaitsCheck
+    /// The peer authenticated with this certificate (`ikeadm dump p1` shows its subject).
+    case peerAuthenticated(VerifiedPeer)
     /// Authenticated: the SA moves to established with these keys.
     case established(Phase1Keying)
     /// The exchange cannot go on: the SA is removed, the notify (if any) sent in the clear.

@@ -23,8 +23,10 @@ struct MainModeContext {
 
     func nonce() -> [UInt8] { random.bytes(settings.phase1NonceLength) }
 
-    /// The ID payload we present: our IKE address (local_id_type ip is what pre-shared rules use).
-    var ourIdentity: Payload {
+    /// The ID payload we present: the authenticator's (taken from our certificate), else our IKE
+    /// address (local_id_type ip is what pre-shared rules use).
+    func ourIdentity(_ authenticator: any Phase1Authenticator) -> Payload {
+        if let identity = authenticator.identity { return Payload(.identification(identity)) }
         let type: IdentificationType = local.address.isIPv4 ? .ipv4Address : .ipv6Address
         return Payload(.identification(IdentificationPayload(idType: type, protocolID: 0, port: 0, data: local.address.bytes)))
     }
@@ -32,10 +34,12 @@ struct MainModeContext {
     /// The authenticator for the negotiated method, or the failure: no key for the pair, or a method
     /// without an implementation. `notify` is what a responder tells the peer.
     func authenticator(for method: AuthenticationMethod, notify: NotifyMessageType?) -> Result<any Phase1Authenticator, Phase1Failure> {
-        switch Phase1Authenticators.make(method, local: local, remote: remote, settings: settings) {
+        switch Phase1Authenticators.make(method, local: local, remote: remote, rule: rule, settings: settings) {
         case .success(let authenticator): .success(authenticator)
         case .failure(.missingKey):
             .failure(Phase1Failure(.missingKey, "no pre-shared key for \(local.address) -> \(remote.address) in ike.preshared", notify: notify))
+        case .failure(.missingCertificate(let why)):
+            .failure(Phase1Failure(.missingCredentials, why, notify: notify))
         case .failure(.notImplemented):
             .failure(Phase1Failure(.noProposal, "\(method) authentication is not implemented", notify: notify))
         }

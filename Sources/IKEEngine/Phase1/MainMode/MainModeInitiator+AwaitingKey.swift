@@ -11,7 +11,7 @@ extension MainModeInitiator {
             switch result {
             case .key(let key) where key.group == negotiated.group:
                 return MainModeInitiator.sendKE(saBody: saBody, negotiated: negotiated, key: key, context)
-            case .key, .keyAndSecret:
+            case .key, .keyAndSecret, .authenticated:
                 // The early key for a group the responder did not choose.
                 return (.awaitingKey(self), [])
             case .failed(let error):

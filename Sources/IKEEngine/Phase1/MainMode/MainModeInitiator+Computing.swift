@@ -12,14 +12,19 @@ extension MainModeInitiator {
             case .keyAndSecret(_, let secret):
                 do {
                     let sentAuth = SentAuth(keying: try Phase1Keying(inputs, sharedSecret: secret))
-                    return (.sentAuth(sentAuth), [sentAuth.sendProof(as: .initiator, .request, context)])
+                    switch sentAuth.ourProof(as: .initiator, .request, context) {
+                    case .ready(let send):
+                        return (.sentAuth(sentAuth), [send])
+                    case .signing(let id, let request):
+                        return (.signing(Signing(keying: sentAuth.keying, id: id)), [.compute(.authenticate(nil, request), .established)])
+                    }
                 } catch {
                     return (.finished, [.failed(Phase1Failure(.localError, "key derivation failed: \(error)"))])
                 }
             case .failed(let error):
                 // Agreement fails on the peer's public value (out of range, not on the curve).
                 return (.finished, [.failed(Phase1Failure(.invalidKeyExchange, "the peer's key exchange value is unusable: \(error)"))])
-            case .key:
+            case .key, .authenticated:
                 return (.computing(self), [])
             }
         }

@@ -11,10 +11,12 @@ extension MainModeInitiator {
                 return (.finished, [.failed(Phase1Failure(.peerRefused, "peer refused authentication: \(notify)"))])
             }
             switch checkPeer(message, prover: .responder, context) {
-            case .verified(let payloads):
+            case .verified(let payloads, _):
                 return (.finished, [.accepted(.mm6, payloads), .established(keying)])
             case .rejected(let actions):
                 return (actions.contains(where: \.fails) ? .finished : .sentAuth(self), actions)
+            case .pending(let pending):
+                return (.verifying(Verifying(keying: keying, pending: pending)), [.awaitsCheck, .compute(.authenticate(pending.check, nil), .established)])
             }
         }
     }

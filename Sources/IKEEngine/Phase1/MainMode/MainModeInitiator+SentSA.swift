@@ -18,7 +18,7 @@ extension MainModeInitiator {
             case .key(let key):
                 if key.group == keyGroup { next.key = key }
                 return (.sentSA(next), [])
-            case .keyAndSecret:
+            case .keyAndSecret, .authenticated:
                 return (.sentSA(next), [])
             case .failed(let error):
                 return (.finished, [.failed(Phase1Failure(.localError, "Diffie-Hellman key generation failed: \(error)"))])

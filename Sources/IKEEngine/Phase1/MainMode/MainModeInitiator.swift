@@ -21,8 +21,12 @@ struct MainModeInitiator {
         case sentKE(SentKE)
         /// MM4 (KE, Nr) received; g^xy computing.
         case computing(Computing)
+        /// The keys are made; our signature for MM5 is computing.
+        case signing(Signing)
         /// MM5 (IDii, proof) sent under the new keys; waiting for MM6.
         case sentAuth(SentAuth)
+        /// MM6 received and decrypted; the responder's certificate and signature are being checked.
+        case verifying(Verifying)
         /// MM6 verified (the SA holds the keys now) or the exchange failed: nothing more to take.
         case finished
     }
@@ -44,7 +48,7 @@ struct MainModeInitiator {
         case .sentSA(let sentSA): sentSA.received(message, context)
         case .sentKE(let sentKE): sentKE.received(message, context)
         case .sentAuth(let sentAuth): sentAuth.received(message, context)
-        case .awaitingKey, .computing, .finished:
+        case .awaitingKey, .computing, .signing, .verifying, .finished:
             // Busy (the peer retransmits) or done.
             (state, [.dropped(.unexpected)])
         }
@@ -57,6 +61,8 @@ struct MainModeInitiator {
         case .sentSA(let sentSA): sentSA.computed(result)
         case .awaitingKey(let awaitingKey): awaitingKey.computed(result, context)
         case .computing(let computing): computing.computed(result, context)
+        case .signing(let signing): signing.computed(result, context)
+        case .verifying(let verifying): verifying.computed(result, context)
         case .sentKE, .sentAuth, .finished:
             // A result for a request since superseded.
             (state, [])
@@ -69,7 +75,8 @@ struct MainModeInitiator {
     var keying: Phase1Keying? {
         switch state {
         case .sentAuth(let sentAuth): sentAuth.keying
-        case .sentSA, .awaitingKey, .sentKE, .computing, .finished: nil
+        case .verifying(let verifying): verifying.keying
+        case .sentSA, .awaitingKey, .sentKE, .computing, .signing, .finished: nil
         }
     }
 
@@ -80,7 +87,9 @@ struct MainModeInitiator {
         case .awaitingKey(let awaitingKey): awaitingKey.negotiated
         case .sentKE(let sentKE): sentKE.negotiated
         case .computing(let computing): computing.inputs.negotiated
+        case .signing(let signing): signing.keying.negotiated
         case .sentAuth(let sentAuth): sentAuth.keying.negotiated
+        case .verifying(let verifying): verifying.keying.negotiated
         }
     }
 

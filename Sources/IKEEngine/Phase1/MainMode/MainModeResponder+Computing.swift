@@ -24,7 +24,7 @@ extension MainModeResponder {
                 // The peer's public value is out of range or not on the curve: its error, told as
                 // INVALID-KEY-INFORMATION (RFC 2408 §5.7).
                 return (.finished, [.failed(Phase1Failure(.invalidKeyExchange, "the peer's key exchange value is unusable: \(error)", notify: .invalidKeyInformation))])
-            case .key:
+            case .key, .authenticated:
                 return (.computing(self), [])
             }
         }

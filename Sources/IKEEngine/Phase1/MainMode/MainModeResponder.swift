@@ -19,6 +19,9 @@ struct MainModeResponder {
         case computing(Computing)
         /// MM4 (KE, Nr) sent; the keys are made; waiting for MM5.
         case sentKE(SentKE)
+        /// MM5 received and decrypted; the initiator's certificate and signature are being checked,
+        /// and our signature for MM6 made if they pass (one compute job).
+        case authenticating(Authenticating)
         /// MM5 verified and MM6 sent (the SA holds the keys now), or the exchange failed.
         case finished
     }
@@ -42,7 +45,7 @@ struct MainModeResponder {
         let (next, actions): (State, [MainModeAction]) = switch state {
         case .sentSA(let sentSA): sentSA.received(message, context)
         case .sentKE(let sentKE): sentKE.received(message, context)
-        case .computing, .finished:
+        case .computing, .authenticating, .finished:
             // Busy (the peer retransmits) or done.
             (state, [.dropped(.unexpected)])
         }
@@ -53,6 +56,7 @@ struct MainModeResponder {
     mutating func computed(_ result: ComputeResult, _ context: MainModeContext) -> [MainModeAction] {
         let (next, actions): (State, [MainModeAction]) = switch state {
         case .computing(let computing): computing.computed(result, context)
+        case .authenticating(let authenticating): authenticating.computed(result, context)
         case .sentSA, .sentKE, .finished: (state, [])
         }
         state = next
@@ -64,13 +68,14 @@ struct MainModeResponder {
     var awaitsKeyExchange: Bool {
         switch state {
         case .sentSA: true
-        case .computing, .sentKE, .finished: false
+        case .computing, .sentKE, .authenticating, .finished: false
         }
     }
 
     var keying: Phase1Keying? {
         switch state {
         case .sentKE(let sentKE): sentKE.keying
+        case .authenticating(let authenticating): authenticating.keying
         case .sentSA, .computing, .finished: nil
         }
     }
@@ -80,6 +85,7 @@ struct MainModeResponder {
         case .sentSA(let sentSA): sentSA.negotiated
         case .computing(let computing): computing.inputs.negotiated
         case .sentKE(let sentKE): sentKE.keying.negotiated
+        case .authenticating(let authenticating): authenticating.keying.negotiated
         case .finished: nil
         }
     }
