@@ -62,6 +62,13 @@ static inline int ike_crl_revoked_count(X509_CRL *list) {
     return revoked == NULL ? 0 : sk_X509_REVOKED_num(revoked);
 }
 
+/* The serial number of a CRL's `index`th revoked certificate. */
+static inline const ASN1_INTEGER *ike_crl_revoked_serial(X509_CRL *list, int index) {
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(list);
+    if (revoked == NULL || index >= sk_X509_REVOKED_num(revoked)) return NULL;
+    return X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, index));
+}
+
 /* Adds one extension to a certificate request (the stack macros do not import); takes `extension`. */
 static inline int ike_request_add_extension(X509_REQ *request, X509_EXTENSION *extension) {
     STACK_OF(X509_EXTENSION) *extensions = sk_X509_EXTENSION_new_null();

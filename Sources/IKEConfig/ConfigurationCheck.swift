@@ -7,6 +7,8 @@ public struct ConfigurationPaths: Sendable, Equatable {
     /// The certificate store (ikecert certdb) and the private keys paired with it by file name (certlocal).
     public var publicKeys: String
     public var privateKeys: String
+    /// Certificate revocation lists (ikecert certrldb).
+    public var revocationLists: String
     /// The policy `ipsecconf -a` loaded into the kernel, kept as entries with their index (Solaris keeps
     /// it at the same path); in.iked reads its Quick Mode proposals from here when it exists.
     public var activePolicy: String
@@ -18,6 +20,7 @@ public struct ConfigurationPaths: Sendable, Equatable {
         self.policy = policy ?? prefix + "/etc/inet/ipsecinit.conf"
         self.publicKeys = prefix + "/etc/inet/ike/publickeys"
         self.privateKeys = prefix + "/etc/inet/secret/ike.privatekeys"
+        self.revocationLists = prefix + "/etc/inet/ike/crls"
         self.activePolicy = prefix + "/var/run/ipsecpolicy.conf"
     }
 }

@@ -24,6 +24,12 @@ enum AdminJSON {
         if let transform = sa.transform { pairs.append(("transform", .string(transform))) }
         if let lifetime = sa.lifetimeSeconds { pairs.append(("lifetime_seconds", number(lifetime))) }
         if let result = sa.deadPeerDetectionResult { pairs.append(("dead_peer_detection_result", .string(result))) }
+        if let method = sa.authenticationMethod { pairs.append(("auth_method", .string(method.configName))) }
+        if let identity = sa.localIdentity { pairs.append(("local_identity", .string(identity.value))) }
+        if let identity = sa.peerIdentity { pairs.append(("peer_identity", .string(identity.value))) }
+        if let subject = sa.peerCertificateSubject {
+            pairs.append(("peer_certificate", .object([("subject", .string(subject)), ("issuer", .string(sa.peerCertificateIssuer ?? ""))])))
+        }
         if let method = sa.natTraversal {
             pairs.append(("nat_traversal", .object([("method", .string(method)), ("state", .string(sa.natState ?? "")),
                                                     ("keepalives_sent", number(sa.natKeepalivesSent))])))
@@ -142,6 +148,7 @@ enum AdminJSON {
         .object([
             ("id", number(entry.id)), ("subject", .string(entry.certificate.subject)), ("issuer", .string(entry.certificate.issuer)),
             ("trusted", .bool(entry.trusted)), ("private_key", .bool(entry.hasPrivateKey)), ("file", .string(entry.file)),
+            ("authority", .bool(entry.isAuthority)), ("revoked", .bool(entry.revoked)),
         ])
     }
 

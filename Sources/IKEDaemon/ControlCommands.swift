@@ -227,6 +227,9 @@ enum ControlCommands {
         }
         // This implementation's additions, after the Solaris lines.
         lines.append("RULE:  \"\(sa.rule)\"")
+        if let subject = sa.peerCertificateSubject {
+            lines.append("CERT:  peer authenticated with <\(subject)>, issuer <\(sa.peerCertificateIssuer ?? "")>")
+        }
         if !sa.peerVendorIDs.isEmpty { lines.append("VID:   peer announced \(sa.peerVendorIDs.joined(separator: ", "))") }
         if let method = sa.natTraversal {
             let keepalives = sa.natKeepalivesSent > 0 ? ", \(sa.natKeepalivesSent) keepalives sent" : ""
@@ -244,7 +247,9 @@ enum ControlCommands {
              "\t Issuer Name: <\(entry.certificate.issuer)>",
              entry.trusted ? "\t\t[trusted certificate]" : nil,
              entry.hasPrivateKey ? "\t\t[Private key available]" : "\t\t[Public certificate only]",
-             "\tFile: publickeys/\(entry.file)" + (entry.hasPrivateKey ? ", private key ike.privatekeys/\(entry.file)" : "")].compactMap { $0 }.joined(separator: "\n")
+             entry.isAuthority ? "\t\t[certificate authority]" : nil,
+             entry.revoked ? "\t\t[revoked by a CRL in crls/]" : nil,
+             "\tFile: publickeys/\(entry.file)" + (entry.privateKeyFile.map { ", private key ike.privatekeys/\($0)" } ?? "")].compactMap { $0 }.joined(separator: "\n")
         }
         return (blocks + ["Completed dump of certcache (\(blocks.count))"]).joined(separator: "\n\n")
     }

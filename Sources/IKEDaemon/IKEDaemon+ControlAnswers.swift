@@ -298,8 +298,8 @@ extension IKEDaemon {
 
     /// New rules or keys for the next negotiations; established SAs stay.
     func replace(configuration: IKEConfiguration? = nil, presharedKeys: PresharedKeys? = nil) {
-        let current = engine.settings
-        engine.reload(EngineSettings(configuration: configuration ?? current.configuration, presharedKeys: presharedKeys ?? current.presharedKeys,
-                                     policies: current.policies, peerPort: current.peerPort, localPort: current.localPort, replayWindow: current.replayWindow))
+        engine.reload(engine.settings.replacing(configuration: configuration, presharedKeys: presharedKeys))
+        // cert_root, cert_trust and ignore_crls decide what the stores are worth.
+        if configuration != nil { rescanCertificates() }
     }
 }

@@ -284,10 +284,15 @@ public final class IKEDaemon: @unchecked Sendable {
         }
     }
 
-    /// Reads the certificate store again; files that are not certificates are reported, not fatal.
+    /// Reads the certificate stores again and gives the engine the new credentials; files that are
+    /// not certificates, keys or CRLs (or keys others can read) are reported and left out, not fatal.
     func rescanCertificates() {
         certificateCache = CertificateCache(scanning: options.paths, configuration: engine.settings.configuration)
         for problem in certificateCache.problems { logger.warning("certificate store: \(problem)") }
+        for warning in certificateCache.warnings(engine.settings.configuration, paths: options.paths) { logger.warning("\(warning)") }
+        var settings = engine.settings
+        settings.credentials = certificateCache.credentials
+        engine.reload(settings)
     }
 
     /// SIGHUP: re-read the files; established SAs stay.

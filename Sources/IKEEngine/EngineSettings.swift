@@ -39,6 +39,18 @@ public struct EngineSettings: Sendable {
         self.rules = RuleTable(configuration)
     }
 
+    /// The same settings with new rules or keys (ikeadm add/del rule, read preshared): ports,
+    /// limits and credentials stay.
+    public func replacing(configuration: IKEConfiguration? = nil, presharedKeys: PresharedKeys? = nil) -> EngineSettings {
+        var next = EngineSettings(configuration: configuration ?? self.configuration, presharedKeys: presharedKeys ?? self.presharedKeys, policies: policies,
+                                  peerPort: peerPort, localPort: localPort, natTraversalPort: natTraversalPort, replayWindow: replayWindow)
+        next.peerNATTraversalPort = peerNATTraversalPort
+        next.natTraversalMethods = natTraversalMethods
+        next.halfOpenLimits = halfOpenLimits
+        next.credentials = credentials
+        return next
+    }
+
     var retryLimit: Int { Int(configuration.globals.retryLimit ?? IKEDefaults.retryLimit) }
     var retryInitial: Double { configuration.globals.retryTimerInitial ?? IKEDefaults.retryTimerInitial }
     var retryMaximum: Double { configuration.globals.retryTimerMaximum ?? IKEDefaults.retryTimerMaximum }

@@ -135,6 +135,7 @@ struct InIked: ParsableCommand {
             for diagnostic in outcome.diagnostics { print(diagnostic) }
             guard outcome.isValid else { throw ExitCode(1) }
             for warning in outcome.configuration.map(UnimplementedSettings.warnings) ?? [] { print(warning) }
+            for warning in outcome.configuration.map({ CertificateCache.warnings($0, paths: paths) }) ?? [] { print(warning) }
             let rules = outcome.configuration?.rules.count ?? 0
             let keys = outcome.presharedKeys.map { ", \($0.entries.count) pre-shared keys" } ?? ""
             print("\(paths.config): valid (\(rules) rules\(keys))")

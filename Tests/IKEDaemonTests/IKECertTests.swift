@@ -161,3 +161,68 @@ struct IKECertTests {
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"), "nothing stored")
     }
 }
+
+/// The Solaris guide's self-signed workflow between two in.iked: each administrator makes a key and
+/// certificate with `ikecert certlocal -ks`, hands the certificate to the other (`certdb -e` there,
+/// `certdb -a` here), trusts it with `cert_trust`, and writes an rsa_sig rule.
+@Suite("Certificates between two in.iked", .serialized)
+struct CertificateDaemonTests {
+    static func rule(_ me: String, _ peer: String, local: String, remote: String, globals: String) -> String {
+        """
+        retry_timer_init 0.2
+        retry_limit 3
+        \(globals)
+        p1_xform { auth_method rsa_sig oakley_group 14 auth_alg sha256 encr_alg aes(128) }
+        p2_pfs 14
+        { label "to \(peer)" local_addr \(me) remote_addr \(peer) local_id_type dn local_id "\(local)" remote_id "\(remote)" }
+        """
+    }
+
+    @Test("certlocal -ks on both, certificates exchanged with certdb -e/-a, cert_trust: Main Mode with RSA signatures; dump p1 shows both DNs")
+    func selfSignedExchange() throws {
+        let port = LoopbackDaemonTests.freePort()
+        let a = try LoopbackDaemonTests.Daemon(address: "127.0.0.91", peer: "127.0.0.92", port: port)
+        let b = try LoopbackDaemonTests.Daemon(address: "127.0.0.92", peer: "127.0.0.91", port: port)
+        let names = [("gwA", a), ("gwB", b)]
+        for (name, daemon) in names {
+            let made = try IKECertTests.run(daemon.root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=\(name)", "-A", "IP=\(daemon.address)"])
+            #expect(made.status == 0, "\(made.standardError)")
+        }
+        for ((_, from), (_, to)) in [(names[0], names[1]), (names[1], names[0])] {
+            let exported = try IKECertTests.run(from.root, ["certdb", "-e", "0"])
+            #expect(try IKECertTests.run(to.root, ["certdb", "-a"], input: exported.standardOutput).status == 0)
+        }
+        for (index, (name, daemon)) in names.enumerated() {
+            let other = names[1 - index]
+            try LoopbackDaemonTests.Daemon.write(daemon.root + "/etc/inet/ike/config", Self.rule(daemon.address, other.1.address, local: "C=US, O=Example, CN=\(name)",
+                                                                                                  remote: "C=US, O=Example, CN=\(other.0)", globals: "cert_trust \"C=US, O=Example, CN=\(other.0)\""))
+            #expect(try daemon.adm(["read", "rule"]).status == 0)
+        }
+        let cache = try a.adm(["dump", "certcache"]).standardOutput
+        #expect(cache.contains("<C=US, O=Example, CN=gwB>") && cache.contains("[trusted certificate]") && cache.contains("[Private key available]"), "\(cache)")
+        _ = try a.adm(["initiate", a.address, b.address])
+        let dump = try b.wait(for: ["dump", "p1"]) { $0.contains("ACTIVE") }
+        let log = (try? String(contentsOfFile: b.root + "/in.iked.log", encoding: .utf8)) ?? ""
+        #expect(dump.contains("ACTIVE"), "\(dump)\n\(log.suffix(3000))")
+        #expect(dump.contains("Authentication method: RSA signatures"), "\(dump)")
+        #expect(dump.contains("ASN.1 DER Distinguished Name") && dump.contains("C=US, O=Example, CN=gwA") && dump.contains("C=US, O=Example, CN=gwB"), "\(dump)")
+        #expect(dump.contains("CERT:  peer authenticated with <C=US, O=Example, CN=gwA>"), "\(dump)")
+        #expect(try a.wait(for: ["dump", "sa"]) { $0.contains("IPsec SAs (1)") }.contains("IPsec SAs (1)"))
+    }
+
+    @Test("a private key others can read is refused with the chmod that fixes it, and the certificate is then public only")
+    func readableKeyRefused() throws {
+        let daemon = try LoopbackDaemonTests.Daemon(address: "127.0.0.93", peer: "127.0.0.94", port: LoopbackDaemonTests.freePort())
+        #expect(try IKECertTests.run(daemon.root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=loose"]).status == 0)
+        let key = daemon.root + "/etc/inet/secret/ike.privatekeys/0"
+        _ = try daemon.adm(["flush", "certcache"])
+        #expect(try daemon.adm(["dump", "certcache"]).standardOutput.contains("[Private key available]"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        _ = try daemon.adm(["flush", "certcache"])
+        #expect(try daemon.adm(["dump", "certcache"]).standardOutput.contains("[Public certificate only]"))
+        let log = (try? String(contentsOfFile: daemon.root + "/in.iked.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("\(key): refused: mode 0644 lets other users see the private key; it must be 0600 or 0400 (chmod 600 \(key))"), "\(log.suffix(2000))")
+        let check = try ProductRunner.run("in.iked", ["-c", "--root", daemon.root])
+        #expect(check.standardOutput.contains("refused: mode 0644"), "\(check.standardOutput)")
+    }
+}

@@ -477,13 +477,13 @@ struct LoopbackDaemonTests {
         defer { try? FileManager.default.removeItem(atPath: startupLog + ".1") }
         // The reloaded files name a setting without effect yet: the warning is given again, as at start.
         let config = b.root + "/etc/inet/ike/config"
-        try ("ignore_crls\n" + String(contentsOfFile: config, encoding: .utf8)).write(toFile: config, atomically: true, encoding: .utf8)
+        try ("use_http\n" + String(contentsOfFile: config, encoding: .utf8)).write(toFile: config, atomically: true, encoding: .utf8)
         kill(b.process.processIdentifier, SIGHUP)
         let end = Date().addingTimeInterval(10)
         while Date() < end, !((try? String(contentsOfFile: startupLog, encoding: .utf8))?.contains("configuration reloaded") ?? false) { usleep(20_000) }
         let reloaded = (try? String(contentsOfFile: startupLog, encoding: .utf8)) ?? ""
         #expect(reloaded.contains("configuration reloaded"))
-        #expect(reloaded.contains("config:1:1: warning: ignore_crls is accepted but has no effect yet"), "\(reloaded)")
+        #expect(reloaded.contains("config:1:1: warning: use_http is accepted but has no effect yet"), "\(reloaded)")
         // A file ikeadm passed is held by its descriptor (the daemon opens no path a client names):
         // after a move and SIGHUP the records follow the file.
         try FileManager.default.moveItem(atPath: log, toPath: log + ".1")

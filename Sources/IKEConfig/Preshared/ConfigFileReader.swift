@@ -43,13 +43,13 @@ public enum ConfigFileReader {
     /// Refuses a preshared-key file that group or others can read or write, that belongs to another
     /// user than root or us, or that sits in a directory others can write to (they could replace
     /// it): Solaris keeps it in /etc/inet/secret, mode 0700, owned by root.
-    public static func checkSecretMode(_ path: String) -> ConfigDiagnostic? {
+    public static func checkSecretMode(_ path: String, holding secret: String = "pre-shared keys") -> ConfigDiagnostic? {
         let origin = SourceLocation(file: path, line: 1, column: 1)
         var info = stat()
         guard stat(path, &info) == 0 else { return ConfigDiagnostic(origin, "cannot open: \(String(cString: strerror(errno)))") }
-        if let problem = secretModeProblem(UInt32(info.st_mode), name: path) { return problem }
+        if let problem = secretModeProblem(UInt32(info.st_mode), name: path, holding: secret) { return problem }
         if info.st_uid != 0, info.st_uid != geteuid() {
-            return ConfigDiagnostic(origin, "owned by uid \(info.st_uid): pre-shared keys must belong to root (chown root \(path))")
+            return ConfigDiagnostic(origin, "owned by uid \(info.st_uid): \(secret) must belong to root (chown root \(path))")
         }
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         var folder = stat()
@@ -57,7 +57,7 @@ public enum ConfigFileReader {
         let bits = UInt32(folder.st_mode) & 0o777
         if bits & 0o022 != 0 {
             return ConfigDiagnostic(origin, "its directory \(directory.isEmpty ? "/" : directory) (mode 0\(String(bits, radix: 8))) is writable by others than its owner, "
-                                    + "who could replace the keys; it must be 0700 like /etc/inet/secret (chmod 700 \(directory.isEmpty ? "/" : directory))")
+                                    + "who could replace the \(secret); it must be 0700 like /etc/inet/secret (chmod 700 \(directory.isEmpty ? "/" : directory))")
         }
         if folder.st_uid != 0, folder.st_uid != geteuid() {
             return ConfigDiagnostic(origin, "its directory \(directory) belongs to uid \(folder.st_uid): it must belong to root (chown root \(directory))")
@@ -66,11 +66,11 @@ public enum ConfigFileReader {
     }
 
     /// The same check for permission bits already known (a file passed by descriptor).
-    public static func secretModeProblem(_ mode: UInt32, name: String) -> ConfigDiagnostic? {
+    public static func secretModeProblem(_ mode: UInt32, name: String, holding secret: String = "pre-shared keys") -> ConfigDiagnostic? {
         let bits = mode & 0o777
         guard bits & 0o077 == 0 else {
             return ConfigDiagnostic(SourceLocation(file: name, line: 1, column: 1),
-                                    "mode 0\(String(bits, radix: 8)) lets other users see the pre-shared keys; it must be 0600 or 0400 (chmod 600 \(name))")
+                                    "mode 0\(String(bits, radix: 8)) lets other users see the \(secret); it must be 0600 or 0400 (chmod 600 \(name))")
         }
         return nil
     }

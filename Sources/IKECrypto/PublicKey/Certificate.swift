@@ -13,6 +13,10 @@ public struct Certificate: Sendable, Equatable {
     public let alternativeNames: [String]
     /// The DER encoding of the subject name (what an ID_DER_ASN1_DN payload carries).
     public let subjectDER: [UInt8]
+    /// The serial number's content octets (what CRLs name).
+    public let serial: [UInt8]
+    /// basicConstraints says CA (or an old v1 self-signed root).
+    public let isAuthority: Bool
 
     public init(encoded bytes: [UInt8]) throws(CryptoError) {
         let parsed = EVPKey.decode(bytes, pem: { PEM_read_bio_X509($0, nil, nil, nil) }, der: { base, count in
@@ -26,6 +30,13 @@ public struct Certificate: Sendable, Equatable {
         der = Self.derBytes(of: certificate)
         alternativeNames = Self.alternativeNames(of: certificate)
         subjectDER = OpenSSLRuntime.derEncoding { i2d_X509_NAME(X509_get_subject_name(certificate), $0) }
+        serial = Self.octets(X509_get_serialNumber(certificate))
+        isAuthority = X509_check_ca(certificate) != 0
+    }
+
+    static func octets(_ integer: UnsafePointer<ASN1_INTEGER>?) -> [UInt8] {
+        guard let integer, let data = ASN1_STRING_get0_data(integer) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(integer))))
     }
 
     /// The certificate's public key.

@@ -6,6 +6,8 @@ public struct RevocationList: Sendable, Equatable {
     public let issuer: String
     public let revokedCount: Int
     public let der: [UInt8]
+    /// The serial numbers it revokes (content octets, as `Certificate.serial`).
+    public let revokedSerials: Set<[UInt8]>
 
     public init(encoded bytes: [UInt8]) throws(CryptoError) {
         let parsed = EVPKey.decode(bytes, pem: { PEM_read_bio_X509_CRL($0, nil, nil, nil) }, der: { base, count in
@@ -16,11 +18,15 @@ public struct RevocationList: Sendable, Equatable {
         defer { X509_CRL_free(list) }
         issuer = Certificate.text(X509_CRL_get_issuer(list))
         revokedCount = Int(ike_crl_revoked_count(list))
+        revokedSerials = Set((0..<Int32(revokedCount)).map { Certificate.octets(ike_crl_revoked_serial(list, $0)) })
         der = OpenSSLRuntime.derEncoding { i2d_X509_CRL(list, $0) }
     }
 }
 
 extension RevocationList {
+    /// Whether the list names `certificate`'s serial number (the caller checks the issuer).
+    public func revokes(_ certificate: Certificate) -> Bool { revokedSerials.contains(certificate.serial) }
+
     /// A CRL signed by the CA `issuer` revoking the certificates with these serial numbers, valid from
     /// now for `validity` seconds (a negative validity makes an expired list), DER.
     public static func issue(by issuer: Certificate, key: PrivateKey, revoking serials: [UInt64], validity: Int = 7 * 86400) throws(CryptoError) -> [UInt8] {
