@@ -133,7 +133,9 @@ struct IKECert {
         FileHandle.standardError.write(Data("Generating, please wait...\n".utf8))
         let slot = try nextSlot()
         if selfSigned {
-            let der = try request.selfSigned(by: key, serial: UInt64.random(in: 1...UInt64(Int64.max)))
+            // A self-signed certificate is a root: marked as a CA (basicConstraints CA:TRUE, keyCertSign
+            // with digitalSignature), so the same key pair can also issue certificates and be a cert_root.
+            let der = try request.authority(key: key, serial: UInt64.random(in: 1...UInt64(Int64.max)))
             try store(key, slot: slot)
             try write(publicKeys + "/\(slot)", Array(Self.pem(der, label: "CERTIFICATE").utf8), mode: 0o644, directoryMode: 0o755)
             FileHandle.standardError.write(Data("Certificate generated.\nCertificate added to database.\n".utf8))

@@ -15,7 +15,7 @@ final class InteropHarness {
     /// Why the interop tests cannot run here, or nil when they can.
     static func missingPrerequisite() -> String? {
         if geteuid() != 0 { return "needs root (network namespaces, UDP 500)" }
-        for path in ["/usr/sbin/charon-systemd", "/usr/sbin/swanctl", "/usr/libexec/ipsec/pluto", "/usr/bin/gcc"] where !FileManager.default.isExecutableFile(atPath: path) {
+        for path in ["/usr/sbin/charon-systemd", "/usr/sbin/swanctl", "/usr/libexec/ipsec/pluto", "/usr/bin/gcc", "/usr/bin/pki", "/usr/bin/certutil", "/usr/bin/pk12util", "/usr/bin/openssl"] where !FileManager.default.isExecutableFile(atPath: path) {
             return "\(path) is missing (run scripts/interop/peers.sh install)"
         }
         return ProductRunner.path(of: "in.iked") == nil ? "in.iked is not built" : nil
@@ -78,6 +78,17 @@ final class InteropHarness {
         // remoteid covers both (192.0.2.0/24 outside, 192.0.3.0/24 inside).
         try write("etc/inet/secret/ike.preshared", "{ localid \(us) remoteid \(natted ? "192.0.2.0/23" : peer) key \"\(key)\" }\n", mode: 0o600)
         try write("etc/inet/ipsecinit.conf", policy + "\n")
+        try launchDaemon(extra: extra)
+    }
+
+    /// Starts in.iked with an ike.config written by the caller (certificate rules) and `policy`.
+    func startDaemon(config: String, policy: String, extra: [String] = []) throws {
+        try write("etc/inet/ike/config", config)
+        try write("etc/inet/ipsecinit.conf", policy + "\n")
+        try launchDaemon(extra: extra)
+    }
+
+    private func launchDaemon(extra: [String]) throws {
         guard let binary = ProductRunner.path(of: "in.iked") else { throw ProductRunner.NotBuilt(product: "in.iked") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")

@@ -18,8 +18,16 @@
 #                                                      "interop"; the nets are its traffic (default: the two hosts)
 #                                                      PEER_DPD=SECONDS in the environment: the peer runs DPD
 #                                                      (R-U-THERE after that much quiet, gives up after 3 x)
-#   peers.sh initiate ID | terminate ID | status ID    act on the peer's connection
+#                                                      PEER_CERTS=DIR: the peer authenticates with certificates
+#                                                      instead (RSA signatures): DIR/peer.pem and DIR/peer.key
+#                                                      are its own, DIR/cacerts/*.pem the CAs it trusts,
+#                                                      DIR/peercerts/*.pem end certificates it trusts outright;
+#                                                      PEER_ID and US_ID are the two identities (a DN, an
+#                                                      address, or @fqdn)
+#   peers.sh initiate ID | terminate ID | status ID    act on the peer's connection (PEER_INITIATE_TIMEOUT: seconds
+#                                                      the initiation may take, 20 for strongSwan, 30 for Libreswan)
 #   peers.sh isolate ID                                the peer's link goes down: it vanishes without a word
+#   peers.sh stop ID                                   the peer stops (its files go; start it again with other settings)
 #   peers.sh down ID
 set -euo pipefail
 
@@ -45,7 +53,7 @@ load_addresses() {
 install_packages() {
     export DEBIAN_FRONTEND=noninteractive
     local missing=()
-    for package in strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins \
+    for package in strongswan-charon strongswan-swanctl strongswan-pki charon-systemd libstrongswan-standard-plugins \
                    libcharon-extra-plugins iproute2 gcc libc6-dev libnss3-tools libunbound8 libldns3 \
                    libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl3-nss libcap-ng0 libnspr4 libnss3 \
                    nftables conntrack; do
@@ -162,7 +170,7 @@ strongswan() {
     local shim_path; shim_path=$(shim "$id")
     cat > "$dir/strongswan.conf" <<CONF
 charon-systemd {
-  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints curve25519 aes sha1 sha2 md5 hmac kdf kernel-netlink socket-default vici
   install_routes = no
   install_virtual_ip = no
   retransmit_timeout = 1.0
@@ -181,6 +189,26 @@ CONF
     [ "$pfs" != none ] && esp_proposal="$esp-$pfs"
     local dpd=""
     [ -n "${PEER_DPD:-}" ] && dpd=$(printf '    dpd_delay = %ss\n    dpd_timeout = %ss' "$PEER_DPD" "$((PEER_DPD * 3))")
+    local local_auth="auth = psk
+      id = $PEER" remote_auth="auth = psk
+      id = $US"
+    if [ -n "${PEER_CERTS:-}" ]; then
+        # swanctl reads private keys from private/ beside its configuration.
+        mkdir -p "$dir/private"
+        cp "$PEER_CERTS/peer.key" "$dir/private/peer.key"
+        local cacerts peercerts
+        cacerts=$(ls "$PEER_CERTS"/cacerts/*.pem 2>/dev/null | paste -sd, - || true)
+        peercerts=$(ls "$PEER_CERTS"/peercerts/*.pem 2>/dev/null | paste -sd, - || true)
+        local_auth="auth = pubkey
+      certs = $PEER_CERTS/peer.pem
+      id = \"$PEER_ID\""
+        remote_auth="auth = pubkey
+      id = \"$US_ID\""
+        [ -n "$cacerts" ] && remote_auth="$remote_auth
+      cacerts = $cacerts"
+        [ -n "$peercerts" ] && remote_auth="$remote_auth
+      certs = $peercerts"
+    fi
     cat > "$dir/swanctl.conf" <<CONF
 connections {
   interop {
@@ -190,10 +218,9 @@ connections {
     proposals = $ike
     rekey_time = 4h
 $dpd
-    local { auth = psk
-      id = $PEER }
-    remote { auth = psk
-      id = $US }
+    fragmentation = ${PEER_FRAGMENTATION:-yes}
+    local { $local_auth }
+    remote { $remote_auth }
     children {
       interop {
         local_ts = $peer_net
@@ -235,6 +262,33 @@ libreswan() {
     local ike_libreswan="${ike%-*};${ike##*-}"
     local dpd=""
     [ -n "${PEER_DPD:-}" ] && dpd=$(printf '    dpddelay=%s\n    dpdtimeout=%s\n    dpdaction=clear' "$PEER_DPD" "$((PEER_DPD * 3))")
+    local auth="authby=secret
+    leftid=$PEER
+    rightid=$US"
+    if [ -n "${PEER_CERTS:-}" ]; then
+        # Libreswan keeps certificates in NSS: CAs trusted for issuing (CT), peers' certificates
+        # trusted outright (P), its own certificate and key from a PKCS#12 file.
+        local file name
+        for file in "$PEER_CERTS"/cacerts/*.pem; do
+            [ -f "$file" ] || continue
+            certutil -A -d "sql:$dir/nss" -n "ca-$(basename "$file" .pem)" -t "CT,," -a -i "$file"
+        done
+        local rightcert=""
+        for file in "$PEER_CERTS"/peercerts/*.pem; do
+            [ -f "$file" ] || continue
+            name="peer-$(basename "$file" .pem)"
+            certutil -A -d "sql:$dir/nss" -n "$name" -t "P,," -a -i "$file"
+            rightcert="    rightcert=$name"
+        done
+        openssl pkcs12 -export -in "$PEER_CERTS/peer.pem" -inkey "$PEER_CERTS/peer.key" -name interop-peer -out "$dir/peer.p12" -passout pass: 2>/dev/null
+        pk12util -i "$dir/peer.p12" -d "sql:$dir/nss" -W "" >/dev/null
+        auth="authby=rsasig
+    leftcert=interop-peer
+    leftsendcert=always
+    leftid=\"$PEER_ID\"
+    rightid=\"$US_ID\"
+$rightcert"
+    fi
     cat > "$dir/ipsec.conf" <<CONF
 config setup
     logfile=$dir/pluto.log
@@ -247,11 +301,10 @@ config setup
 conn interop
     keyexchange=ike
     ikev2=no
-    authby=secret
+    $auth
     left=$PEER
-    leftid=$PEER
     right=$US_SEEN
-    rightid=$US
+    fragmentation=${PEER_FRAGMENTATION:-yes}
     type=$mode
 $subnets
     ike=$ike_libreswan
@@ -284,10 +337,10 @@ peer_command() {
     local id=$1 action=$2 dir; dir=$(state "$id")
     local kind; kind=$(cat "$dir/peer.kind")
     case "$kind:$action" in
-        strongswan:initiate) swanctl --initiate --child interop --timeout 20 --uri "unix://$dir/charon.vici" ;;
+        strongswan:initiate) swanctl --initiate --child interop --timeout "${PEER_INITIATE_TIMEOUT:-20}" --uri "unix://$dir/charon.vici" ;;
         strongswan:terminate) swanctl --terminate --ike interop --timeout 10 --uri "unix://$dir/charon.vici" ;;
         strongswan:status) swanctl --list-sas --uri "unix://$dir/charon.vici" ;;
-        libreswan:initiate) timeout 30 /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --initiate --name interop ;;
+        libreswan:initiate) timeout "${PEER_INITIATE_TIMEOUT:-30}" /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --initiate --name interop ;;
         libreswan:terminate) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --terminate --name interop ;;
         libreswan:status) /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --trafficstatus; /usr/libexec/ipsec/whack --ctlsocket "$dir/run/pluto.ctl" --showstates ;;
         *:isolate) ip netns exec "$(ns_peer "$id")" ip link set "ip-$id" down ;;
@@ -295,6 +348,13 @@ peer_command() {
         *:flush-nat) ip netns exec "$(ns_nat "$id")" conntrack -F >/dev/null 2>&1 || true ;;
         *) die "unknown action $action for $kind" ;;
     esac
+}
+
+stop_peer() {
+    local id=$1 dir; dir=$(state "$id")
+    if [ -f "$dir/peer.pid" ]; then kill "$(cat "$dir/peer.pid")" 2>/dev/null || true; fi
+    for _ in $(seq 1 50); do [ -f "$dir/peer.pid" ] && kill -0 "$(cat "$dir/peer.pid")" 2>/dev/null || break; sleep 0.1; done
+    rm -rf "$dir/peer.pid" "$dir/nss" "$dir/run" "$dir/private" "$dir/charon.vici"
 }
 
 down() {
@@ -316,6 +376,7 @@ case "$command" in
     strongswan) strongswan "$@" ;;
     libreswan) libreswan "$@" ;;
     initiate|terminate|status|isolate|keepalives|flush-nat) peer_command "$1" "$command" ;;
+    stop) stop_peer "$1" ;;
     addresses) load_addresses "$1"; echo "$US $PEER $US_SEEN $PEER_SEEN" ;;
     shim-path) mkdir -p "$(state "$1")"; shim "$1" ;;
     down) down "$@" ;;
