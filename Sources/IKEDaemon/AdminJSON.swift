@@ -83,6 +83,7 @@ enum AdminJSON {
             ("ipsec_sas_installed", number(s.ipsecSAsInstalled)), ("ipsec_sas_deleted", number(s.ipsecSAsDeleted)),
             ("dropped_malformed", number(s.malformedDropped)), ("dropped_unexpected", number(s.unexpectedDropped)),
             ("dropped_unauthenticated", number(s.authenticationDropped)), ("retransmissions", number(s.retransmissions)),
+            ("fragments_sent", number(s.fragmentsSent)), ("fragments_received", number(s.fragmentsReceived)),
         ])
     }
 

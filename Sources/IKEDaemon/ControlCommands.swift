@@ -312,6 +312,7 @@ enum ControlCommands {
             NAT traversal: NAT found: \(pad(s.natDetected))   keepalives sent: \(pad(s.natKeepalivesSent))   mappings followed: \(pad(s.natMappingChanges))   not IKE on NAT-T port: \(s.natNonIKEDropped)
             Informational payloads ignored: \(s.informationalIgnored)
             Retransmissions: \(s.retransmissions)
+            IKE fragments: sent: \(pad(s.fragmentsSent))   received: \(pad(s.fragmentsReceived))
             """
     }
 }

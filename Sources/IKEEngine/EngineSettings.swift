@@ -21,6 +21,11 @@ public struct EngineSettings: Sendable {
     /// The NAT-T methods announced and accepted (every one we implement; tests narrow it to play a
     /// draft-only peer).
     var natTraversalMethods: [NATTraversalMethod] = NATTraversalMethod.allCases
+    /// IKEv1 fragmentation announced and used (when the peer announces it too).
+    public var fragmentation = true
+    /// The largest IP datagram an IKE message or fragment may take (strongSwan's fragment_size):
+    /// larger messages go in fragments to peers that support them.
+    public var fragmentSize = 1280
     /// Anti-replay window for every SA we install.
     public var replayWindow: UInt32
     public let rules: RuleTable
@@ -48,6 +53,8 @@ public struct EngineSettings: Sendable {
         next.natTraversalMethods = natTraversalMethods
         next.halfOpenLimits = halfOpenLimits
         next.credentials = credentials
+        next.fragmentation = fragmentation
+        next.fragmentSize = fragmentSize
         return next
     }
 

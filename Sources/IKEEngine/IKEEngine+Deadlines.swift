@@ -25,7 +25,7 @@ extension IKEEngine {
                 continue
             case .resend(let bytes):
                 statistics.retransmissions += 1
-                send(bytes, from: sa.local, to: sa.remote)
+                send(bytes, on: sa)
             case .giveUp:
                 retryLimitSpent(exchange, on: sa)
                 guard !sa.isDead else { return }

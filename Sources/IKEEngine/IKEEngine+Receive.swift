@@ -7,6 +7,21 @@ extension IKEEngine {
     /// has no SA, or fails its hash: such messages are counted and dropped.
     func receive(_ arrived: Datagram) {
         guard let datagram = unframed(arrived) else { return }
+        do {
+            if let fragment = try Fragment.parse(datagram.bytes) {
+                receive(fragment, datagram)
+                return
+            }
+        } catch {
+            statistics.malformedDropped += 1
+            log(.info, .operational, "dropped a malformed fragment from \(datagram.remote): \(error)")
+            return
+        }
+        receiveWhole(datagram)
+    }
+
+    /// A whole IKE message (one datagram, or reassembled from fragments).
+    func receiveWhole(_ datagram: Datagram) {
         let message: ISAKMPMessage
         do {
             message = try ISAKMPMessage.decode(datagram.bytes)
@@ -72,7 +87,7 @@ extension IKEEngine {
     func answerRepeat(_ datagram: Datagram, on exchange: ExchangeKey, of sa: Phase1SA) {
         switch sa.driver.classify(datagram.bytes, on: exchange) {
         case .repeated(let answer):
-            send(answer, from: sa.local, to: sa.remote)
+            send(answer, on: sa)
             statistics.retransmissions += 1
         case .duplicate, .new:
             statistics.unexpectedDropped += 1

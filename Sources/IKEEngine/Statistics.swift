@@ -34,6 +34,9 @@ public struct EngineStatistics: Sendable, Equatable {
     /// (a delete of an unknown SPI, an unknown status notify): logged and counted, never acted on.
     public var informationalIgnored = 0
     public var retransmissions = 0
+    /// IKEv1 fragments sent and received.
+    public var fragmentsSent = 0
+    public var fragmentsReceived = 0
     /// MM1 dropped because the half-open limits were reached and nothing could make room.
     public var halfOpenRefused = 0
     /// Half-open SAs that never answered MM2, dropped to make room for newer ones.

@@ -80,6 +80,9 @@ public final class EngineNetwork {
         public var duplication = 0.0
         /// Extra random delay up to this many seconds (reorders datagrams).
         public var jitter = 0.0
+        /// The largest UDP payload the path carries: larger datagrams are lost, as on a path that
+        /// drops IP fragments (nil: no limit).
+        public var maximumDatagram: Int?
         public init() {}
     }
 
@@ -95,6 +98,8 @@ public final class EngineNetwork {
     public private(set) var now = EngineInstant.zero
     public private(set) var delivered = 0
     public private(set) var dropped = 0
+    /// Datagrams lost for exceeding `knobs.maximumDatagram`.
+    public private(set) var tooLarge = 0
     private var queue: [Pending] = []
     private var sequence = 0
     private var generator: SeededGenerator
@@ -153,6 +158,11 @@ public final class EngineNetwork {
                 // The sender's NAT rewrites the source; the receiver's (if any) the destination.
                 let source = nodes[index].nat != nil ? nodes[index].nat!.translate(from: datagram.local) : datagram.local
                 guard let (target, destination) = deliveryTarget(datagram.remote) else { continue }
+                if let limit = knobs.maximumDatagram, datagram.bytes.count > limit {
+                    dropped += 1
+                    tooLarge += 1
+                    continue
+                }
                 if Double.random(in: 0..<1, using: &generator) < knobs.loss {
                     dropped += 1
                     continue

@@ -159,3 +159,104 @@ struct CertificateAuthenticationTests {
         guard case .verified = check([[0x30, 0x03, 1, 2, 3], Self.initiator.certificate.der]) else { Issue.record("garbage certificate"); return }
     }
 }
+
+/// IKEv1 fragmentation (the vendor-ID extension): MM5 and MM6 carrying a chain of 4096-bit
+/// certificates cross a path that loses every datagram above 1252 bytes (an IPv4 MTU of 1280 whose
+/// IP fragments are dropped), in both directions; reassembly's bounds.
+@Suite("IKEv1 fragmentation")
+struct FragmentationTests {
+    static let bigKeys: [PrivateKey] = (0..<3).map { _ in try! PrivateKey.generateRSA(bits: 4096) }
+    static let root = TestPKI.authority("C=US, O=IKE Test, CN=Big Root", key: bigKeys[0])
+    static let intermediate = TestPKI.issue("C=US, O=IKE Test, CN=Big Intermediate", by: root, key: bigKeys[1], authority: true)
+    static let initiator = TestPKI.issue("C=US, O=IKE Test, CN=initiator", by: intermediate, key: bigKeys[2])
+    static let responder = TestPKI.issue("C=US, O=IKE Test, CN=responder", by: intermediate, key: bigKeys[2])
+
+    static func settings(_ identity: TestPKI.Identity, fragmentation: Bool = true) throws -> EngineSettings {
+        var settings = try CertificateAuthenticationTests.settings(identity, config: CertificateAuthenticationTests.config(localID: identity.certificate.subject),
+                                                                   trusted: [root], chain: [intermediate])
+        settings.fragmentation = fragmentation
+        return settings
+    }
+
+    @Test("a 4096-bit chain crosses a 1280-byte path in fragments, both ways; without fragmentation it cannot")
+    func chainAcrossSmallPath() throws {
+        for fragmentation in [true, false] {
+            let network = Scenario.pair(initiator: try Self.settings(Self.initiator, fragmentation: fragmentation),
+                                        responder: try Self.settings(Self.responder, fragmentation: fragmentation))
+            network.knobs.maximumDatagram = 1280 - 28
+            Scenario.acquire(network)
+            network.drive(maxSteps: 3000) { Scenario.keysAgree(network) }
+            #expect(Scenario.keysAgree(network) == fragmentation, "fragmentation \(fragmentation): \(network.nodes.map(\.logs))")
+            if fragmentation {
+                for node in network.nodes {
+                    #expect(node.engine.statistics.fragmentsSent >= 3 && node.engine.statistics.fragmentsReceived >= 3, "\(node.engine.statistics)")
+                }
+                #expect(network.tooLarge == 0)
+            } else {
+                #expect(network.tooLarge > 0)
+            }
+        }
+    }
+
+    @Test("fragments and retransmissions: every fragment duplicated and reordered still reassembles, and a repeated MM5 is answered from the cache")
+    func duplicatesAndReordering() throws {
+        let network = Scenario.pair(initiator: try Self.settings(Self.initiator), responder: try Self.settings(Self.responder), seed: 5)
+        network.knobs.maximumDatagram = 1252
+        network.knobs.duplication = 0.5
+        network.knobs.jitter = 0.02
+        Scenario.acquire(network)
+        #expect(network.drive(maxSteps: 20000) { Scenario.keysAgree(network) }, "\(network.nodes.map(\.logs))")
+    }
+
+    static func fragment(_ number: UInt8, last: Bool = false, id: UInt16 = 7, data: [UInt8] = [1, 2, 3]) -> Fragment {
+        Fragment(header: ISAKMPHeader(initiatorCookie: Cookie([1, 2, 3, 4, 5, 6, 7, 8]), exchangeType: .identityProtection), id: id, number: number, isLast: last, data: data)
+    }
+
+    @Test("reassembly: in any order, duplicates ignored; a second last, a number past the last, too many pieces or bytes refuse the message")
+    func reassemblyBounds() {
+        var inOrder = FragmentReassembly(id: 7)
+        #expect(inOrder.add(Self.fragment(2, data: [4])) == .incomplete)
+        #expect(inOrder.add(Self.fragment(2, data: [9])) == .incomplete)
+        #expect(inOrder.add(Self.fragment(3, last: true, data: [5])) == .incomplete)
+        #expect(inOrder.add(Self.fragment(1, data: [3])) == .complete([3, 4, 5]))
+        var twoLasts = FragmentReassembly(id: 7)
+        _ = twoLasts.add(Self.fragment(2, last: true))
+        guard case .refused = twoLasts.add(Self.fragment(3, last: true)) else { Issue.record("two lasts"); return }
+        var pastLast = FragmentReassembly(id: 7)
+        _ = pastLast.add(Self.fragment(2, last: true))
+        guard case .refused = pastLast.add(Self.fragment(5)) else { Issue.record("past the last"); return }
+        var lastBelow = FragmentReassembly(id: 7)
+        _ = lastBelow.add(Self.fragment(4))
+        guard case .refused = lastBelow.add(Self.fragment(2, last: true)) else { Issue.record("last below"); return }
+        var tooMany = FragmentReassembly(id: 7)
+        guard case .refused = tooMany.add(Self.fragment(UInt8(FragmentReassembly.maximumFragments + 1))) else { Issue.record("too many"); return }
+        var tooBig = FragmentReassembly(id: 7)
+        let chunk = [UInt8](repeating: 0, count: 30_000)
+        _ = tooBig.add(Self.fragment(1, data: chunk))
+        _ = tooBig.add(Self.fragment(2, data: chunk))
+        guard case .refused = tooBig.add(Self.fragment(3, data: chunk)) else { Issue.record("too big"); return }
+    }
+
+    @Test("the fragment codec: split and parse round trip; malformed fragments are errors, not traps")
+    func codec() throws {
+        var writer = ByteWriter()
+        ISAKMPHeader(initiatorCookie: Cookie([1, 2, 3, 4, 5, 6, 7, 8]), responderCookie: Cookie([8, 7, 6, 5, 4, 3, 2, 1]), nextPayload: .hash,
+                     exchangeType: .identityProtection, flags: [.encryption], length: 28 + 3000).encode(into: &writer)
+        let message = writer.bytes + (0..<3000).map { UInt8($0 & 0xFF) }
+        let pieces = try #require(Fragment.split(message, id: 9, maximum: 1000))
+        #expect(pieces.count == 4 && pieces.allSatisfy { $0.count <= 1000 })
+        var joined: [UInt8] = []
+        for (index, piece) in pieces.enumerated() {
+            let fragment = try #require(try Fragment.parse(piece))
+            #expect(fragment.number == UInt8(index + 1) && fragment.isLast == (index == 3) && fragment.id == 9 && fragment.header.flags.isEmpty)
+            joined += fragment.data
+        }
+        #expect(joined == message)
+        var zero = pieces[0]
+        zero[34] = 0
+        #expect(throws: ISAKMPError.self) { try Fragment.parse(zero) }
+        #expect(throws: ISAKMPError.self) { try Fragment.parse(Array(pieces[0].dropLast())) }
+        for cut in [28, 30, 35, 36] { #expect(throws: ISAKMPError.self) { try Fragment.parse(Array(pieces[0].prefix(cut))) } }
+        #expect(try Fragment.parse(message) == nil)
+    }
+}

@@ -33,14 +33,19 @@ struct CertificateLab {
     }
 
     /// A CA key and self-signed CA certificate (ca-NAME.key, ca-NAME.pem) made by pki.
-    func authority(_ name: String, dn: String) throws {
-        try shell("pki --gen --type rsa --size 2048 > ca-\(name).key 2>/dev/null && pki --self --ca --lifetime 30 --in ca-\(name).key --dn '\(dn)' --outform pem > ca-\(name).pem 2>/dev/null")
+    func authority(_ name: String, dn: String, bits: Int = 2048) throws {
+        try shell("pki --gen --type rsa --size \(bits) > ca-\(name).key 2>/dev/null && pki --self --ca --lifetime 30 --in ca-\(name).key --dn '\(dn)' --outform pem > ca-\(name).pem 2>/dev/null")
+    }
+
+    /// An intermediate CA (ca-NAME.key, ca-NAME.pem) under CA `issuer`.
+    func intermediate(_ name: String, dn: String, by issuer: String, bits: Int = 2048) throws {
+        try shell("pki --gen --type rsa --size \(bits) > ca-\(name).key 2>/dev/null && pki --pub --in ca-\(name).key | pki --issue --ca --cacert ca-\(issuer).pem --cakey ca-\(issuer).key --dn '\(dn)' --lifetime 30 --outform pem > ca-\(name).pem 2>/dev/null")
     }
 
     /// The peer's key and a certificate issued by CA `ca` (or self-signed when nil), as peers.sh wants them.
-    func peerCertificate(dn: String, sans: [String], ca: String?, validity: String = "--lifetime 30") throws {
+    func peerCertificate(dn: String, sans: [String], ca: String?, validity: String = "--lifetime 30", bits: Int = 2048) throws {
         let san = sans.map { "--san \($0)" }.joined(separator: " ")
-        try shell("pki --gen --type rsa --size 2048 --outform pem > peer.key 2>/dev/null")
+        try shell("pki --gen --type rsa --size \(bits) --outform pem > peer.key 2>/dev/null")
         if let ca {
             try shell("pki --pub --in peer.key | pki --issue --cacert ca-\(ca).pem --cakey ca-\(ca).key --dn '\(dn)' \(san) \(validity) --outform pem > peer.pem 2>/dev/null")
         } else {
@@ -54,9 +59,9 @@ struct CertificateLab {
 
     /// Our key pair from `ikecert certlocal -kc`, its request signed by CA `ca`, both certificates
     /// added with `ikecert certdb -a`.
-    func ourCertificate(dn: String, sans: [String], ca: String) throws {
+    func ourCertificate(dn: String, sans: [String], ca: String, bits: Int = 2048) throws {
         let alternatives = sans.map { "-A '\($0)'" }.joined(separator: " ")
-        _ = try ikecert("certlocal -kc -m 2048 -t rsa-sha1 -D '\(dn)' \(alternatives) > us.req")
+        _ = try ikecert("certlocal -kc -m \(bits) -t rsa-sha1 -D '\(dn)' \(alternatives) > us.req")
         let san = sans.map { "--san '\($0.split(separator: "=", maxSplits: 1).last!)'" }.joined(separator: " ")
         try shell("pki --issue --cacert ca-\(ca).pem --cakey ca-\(ca).key --type pkcs10 --in us.req --dn '\(dn)' \(san) --lifetime 30 > us.der 2>/dev/null")
         _ = try ikecert("certdb -a < us.der")
@@ -243,5 +248,30 @@ struct InteropCertificateTests {
         try lab.peerCertificate(dn: "C=US, O=Interop, CN=peer", sans: ["192.0.2.2"], ca: "interop")
         try Self.startPeer(harness, peer, lab, peerID: "C=US, O=Interop, CN=peer", usID: "C=US, O=Interop, CN=us")
         _ = try Self.negotiate(harness, peer, weInitiate: false)
+    }
+
+    @Test("IKEv1 fragmentation: a chain of three 4096-bit certificates negotiates across a 1280-byte MTU whose IP fragments are dropped, both directions",
+          arguments: directions)
+    func fragmentation(_ direction: Direction) throws {
+        try InteropHarness.prerequisite.require()
+        let harness = try InteropHarness()
+        let lab = try CertificateLab(harness)
+        try lab.authority("root", dn: "C=US, O=Interop, CN=Big Root", bits: 4096)
+        try lab.intermediate("sub", dn: "C=US, O=Interop, CN=Big Intermediate", by: "root", bits: 4096)
+        try lab.peerCertificate(dn: "C=US, O=Interop, CN=peer", sans: ["192.0.2.2"], ca: "sub", bits: 4096)
+        try lab.peerTrusts(ca: "root")
+        // The peer's intermediate as administrators give it to us: in publickeys/.
+        _ = try lab.ikecert("certdb -a < ca-sub.pem")
+        try lab.ourCertificate(dn: "C=US, O=Interop, CN=us", sans: ["IP=192.0.2.1"], ca: "sub", bits: 4096)
+        _ = try lab.ikecert("certdb -a < ca-root.pem")
+        #expect(try harness.run(["small-path", harness.id]).status == 0)
+        try Self.startPeer(harness, direction.peer, lab, peerID: "C=US, O=Interop, CN=peer", usID: "C=US, O=Interop, CN=us")
+        try harness.startDaemon(config: Self.config(globals: "cert_root \"C=US, O=Interop, CN=Big Root\"", localIDType: "dn",
+                                                     localID: "C=US, O=Interop, CN=us", remoteID: "ISSUER=C=US, O=Interop, CN=Big Intermediate"), policy: Self.policy)
+        guard try Self.negotiate(harness, direction.peer, weInitiate: direction.weInitiate) else { return }
+        let stats = try harness.adm(["get", "stats"]).standardOutput
+        let line = stats.split(separator: "\n").first { $0.contains("IKE fragments:") }.map(String.init) ?? ""
+        let counts = line.split(separator: " ").compactMap { Int($0) }
+        #expect(counts.count == 2 && counts[0] >= 3 && counts[1] >= 2, "we sent (our chain: 3 or more) and received (the peer's end certificate: 2 or more) MM5/MM6 in fragments: \(line)")
     }
 }

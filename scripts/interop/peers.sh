@@ -28,6 +28,8 @@
 #                                                      the initiation may take, 20 for strongSwan, 30 for Libreswan)
 #   peers.sh isolate ID                                the peer's link goes down: it vanishes without a word
 #   peers.sh stop ID                                   the peer stops (its files go; start it again with other settings)
+#   peers.sh small-path ID                             the link's MTU becomes 1280 and both sides drop IP fragments
+#                                                      (as much CPE does): a large IKE message passes only in IKE fragments
 #   peers.sh down ID
 set -euo pipefail
 
@@ -350,6 +352,23 @@ peer_command() {
     esac
 }
 
+small_path() {
+    local id=$1 ns
+    for ns in "$(ns_us "$id")" "$(ns_peer "$id")"; do
+        local link; link=$(ip -n "$ns" -o link show | awk -F': ' '$2 ~ /^i[up]-/ { sub(/@.*/, "", $2); print $2 }')
+        ip -n "$ns" link set "$link" mtu 1280
+        # Before defragmentation (priority -400), so no fragment reaches UDP.
+        ip netns exec "$ns" nft -f - <<NFT
+table ip fragments {
+    chain prerouting {
+        type filter hook prerouting priority -450;
+        ip frag-off & 0x3fff != 0 counter drop
+    }
+}
+NFT
+    done
+}
+
 stop_peer() {
     local id=$1 dir; dir=$(state "$id")
     if [ -f "$dir/peer.pid" ]; then kill "$(cat "$dir/peer.pid")" 2>/dev/null || true; fi
@@ -377,6 +396,7 @@ case "$command" in
     libreswan) libreswan "$@" ;;
     initiate|terminate|status|isolate|keepalives|flush-nat) peer_command "$1" "$command" ;;
     stop) stop_peer "$1" ;;
+    small-path) small_path "$1" ;;
     addresses) load_addresses "$1"; echo "$US $PEER $US_SEEN $PEER_SEEN" ;;
     shim-path) mkdir -p "$(state "$1")"; shim "$1" ;;
     down) down "$@" ;;

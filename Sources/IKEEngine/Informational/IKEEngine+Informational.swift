@@ -113,7 +113,7 @@ extension IKEEngine {
         let id = sa.driver.makeMessageID(random)
         let bytes = InformationalExchange.seal(payloads, messageID: id, keying)
         sa.driver.sent(bytes, delivery, on: .informational(id), at: now, settings: settings, retryLimit: retryLimit)
-        send(bytes, from: sa.local, to: sa.remote)
+        send(bytes, on: sa)
         return id
     }
 

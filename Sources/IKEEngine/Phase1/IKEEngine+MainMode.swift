@@ -153,7 +153,7 @@ extension IKEEngine {
                 let header = sa.header(.identityProtection)
                 let bytes = keying.map { $0.seal(header, all) } ?? ISAKMPMessage(header: header, body: .payloads(all)).encoded()
                 sa.driver.sent(bytes, delivery, on: .mainMode, at: now, settings: settings)
-                send(bytes, from: sa.local, to: sa.remote)
+                send(bytes, on: sa)
             case .compute(let job, let priority):
                 compute(job, then: .mainMode(sa.handle), priority: priority)
             case .established(let keying):

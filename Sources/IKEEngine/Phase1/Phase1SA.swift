@@ -105,6 +105,11 @@ final class Phase1SA {
     var peerIdentity: IdentificationPayload?
     /// The identity we presented in MM5 or MM6 (`ikeadm dump p1` LOCID:).
     var ourIdentity: IdentificationPayload?
+    /// The peer announced IKEv1 fragmentation: our messages too large for the path go in fragments.
+    var peerSupportsFragmentation = false
+    /// The message the peer is sending in fragments, until it is whole.
+    var reassembly: FragmentReassembly?
+    var nextFragmentID: UInt16 = 0
     /// The peer's MM3 or MM4 asked for our certificate (CR).
     var peerRequestedCertificate = false
     /// The certificate the peer authenticated with (signature methods).

@@ -127,7 +127,7 @@ extension IKEEngine {
                 sa.driver.accepted(received.datagram.bytes, on: key)
             case .send(let bytes, let delivery):
                 sa.driver.sent(bytes, delivery, on: key, at: now, settings: settings)
-                send(bytes, from: sa.local, to: sa.remote)
+                send(bytes, on: sa)
             case .compute(let job):
                 compute(job, then: .quickMode(sa.handle, exchange.messageID))
             case .install(let result):

@@ -17,7 +17,7 @@ protocol MainModeContributor: Sendable {
 
 extension IKEEngine {
     /// The contributors, in the order they add payloads.
-    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), NATTraversalContributor(), CertificateRequestContributor(), InitialContactContributor(), PeerIdentityContributor()]
+    static let mainModeContributors: [any MainModeContributor] = [VendorIDContributor(), NATTraversalContributor(), FragmentationContributor(), CertificateRequestContributor(), InitialContactContributor(), PeerIdentityContributor()]
 
     func contributions(for message: MainModeMessage, on sa: Phase1SA) -> [Payload] {
         Self.mainModeContributors.flatMap { $0.payloads(for: message, on: sa, engine: self) }
