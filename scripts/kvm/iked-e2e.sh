@@ -5,15 +5,16 @@
 # ACQUIRE -> Main Mode -> Quick Mode -> SAs; the traffic must cross as ESP (sniffed on the wire) and
 # raise every SA byte counter; with a 15 s soft lifetime the SAs are rekeyed while pings keep flowing,
 # and at the 60 s hard lifetime the first ones go on both sides;
-# stopping one daemon must leave no SA on either side. Then the same against strongSwan's charon
-# (kernel-netlink) in both directions. Prints "E2E PASS" at the end.
+# stopping one daemon must leave no SA on either side. Then RSA signatures with certificates the
+# Solaris way (ikecert certlocal -ks on both, exchanged with certdb -e/-a, cert_trust), and the same
+# PSK exchange against strongSwan's charon (kernel-netlink) in both directions. Prints "E2E PASS" at the end.
 #
-#   E2E_BIN   directory with in.iked, ipsecconf, ikeadm (required)
-#   E2E_PHASES  "iked strongswan" (default both)
+#   E2E_BIN   directory with in.iked, ipsecconf, ikeadm, ikecert (required)
+#   E2E_PHASES  "iked certs strongswan" (default all three)
 set -eEuo pipefail
 [ "${IKE_GUEST:-}" = 1 ] || { echo "iked-e2e.sh: runs inside the guest (scripts/kvm/run-in-guest.sh)" >&2; exit 2; }
 BIN=${E2E_BIN:?E2E_BIN must name the build directory}
-PHASES=${E2E_PHASES:-iked strongswan}
+PHASES=${E2E_PHASES:-iked certs strongswan}
 A=e2e-a; B=e2e-b; IPA=198.51.100.1; IPB=198.51.100.2
 W=/run/iked-e2e; OUT=${IKE_GUEST_OUT:-/run/guest-out}
 PSK=e2e-preshared-secret-0123456789
@@ -62,6 +63,18 @@ write_iked_files() { # write_iked_files NS ME PEER SOFT_SECS
     chmod 600 "$d/etc/inet/secret/ike.preshared"
     # Not /etc/inet/ipsecinit.conf: in.iked must learn this policy from what ipsecconf loads.
     printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha1 sa shared }\n' "$2" "$3" >"$d/policy.conf"
+}
+write_cert_files() { # write_cert_files NS ME PEER: an rsa_sig rule, our certificate by DN, the peer's trusted outright
+    local d=$W/$1
+    mkdir -p "$d/etc/inet/ike" "$d/var/run"
+    cat >"$d/etc/inet/ike/config" <<-CONF
+	retry_timer_init 1
+	retry_timer_max 8
+	cert_trust "C=US, O=E2E, CN=$4"
+	p1_xform { auth_method rsa_sig oakley_group 14 auth_alg sha256 encr_alg aes(128) }
+	{ label "e2e-certs" local_addr $2 remote_addr $3 local_id_type dn local_id "C=US, O=E2E, CN=$1" remote_id "C=US, O=E2E, CN=$4" }
+	CONF
+    printf '{ laddr %s raddr %s } ipsec { encr_algs aes(128) encr_auth_algs sha256 sa shared }\n' "$2" "$3" >"$d/policy.conf"
 }
 check_spis_cross() { # A's inbound SPIs are B's outbound ones and the other way round
     [ "$(esp_spis $A)" = "$(esp_spis $B)" ] || fail "SPIs differ: A $(esp_spis $A | tr '\n' ' ') B $(esp_spis $B | tr '\n' ' ')"
@@ -138,6 +151,40 @@ if [[ " $PHASES " == *" iked "* ]]; then
     stop_pid "$IKED_B"
     for n in $A $B; do ip netns exec $n "$BIN/ipsecconf" --root "$W/$n" -F; done
     [ -z "$(ip -n $A xfrm policy)" ] || fail "policy left after ipsecconf -F"
+fi
+
+if [[ " $PHASES " == *" certs "* ]]; then
+    step "certificates: ikecert certlocal -ks on both, exchanged with certdb -e/-a, trusted with cert_trust"
+    for pair in "$A $IPA $B" "$B $IPB $A"; do
+        set -- $pair
+        # A fresh configuration; the pre-shared-key phase's log stays beside it.
+        rm -rf "$W/$1/etc"; mv "$W/$1/in.iked.log" "$W/$1/psk-in.iked.log" 2>/dev/null || true
+        write_cert_files "$1" "$2" "$( [ "$1" = $A ] && echo $IPB || echo $IPA )" "$3"
+        "$BIN/ikecert" --root "$W/$1" certlocal -ks -m 2048 -t rsa-sha1 -D "C=US, O=E2E, CN=$1" -A "IP=$2" >/dev/null 2>&1 || fail "ikecert certlocal -ks in $1"
+    done
+    "$BIN/ikecert" --root "$W/$A" certdb -e 0 | "$BIN/ikecert" --root "$W/$B" certdb -a >/dev/null 2>&1 || fail "certdb -e | certdb -a A -> B"
+    "$BIN/ikecert" --root "$W/$B" certdb -e 0 | "$BIN/ikecert" --root "$W/$A" certdb -a >/dev/null 2>&1 || fail "certdb -e | certdb -a B -> A"
+    start_iked $A A; start_iked $B B
+    load_policy $A; load_policy $B
+
+    step "one ping: Main Mode with RSA signatures, Quick Mode, ESP"
+    sniff certs
+    T=$(up)
+    ip netns exec $A ping -c 1 -W 1 $IPB >/dev/null 2>&1 || true
+    wait_for 60 sa_at_least $B 2 || fail "no SAs 60 s after the ACQUIRE"
+    wait_for 20 sa_at_least $A 2 || fail "A has no SAs"
+    metric certificate_acquire_to_sas_s "$(since "$T")"
+    ip netns exec $A ping -c 5 -i 0.2 -W 2 $IPB | tail -2 | sed 's/^/   /'
+    sniff_stop
+    [ "$ESP" -ge 8 ] && [ "$ICMP" = 0 ] || fail "traffic did not cross as ESP (ESP $ESP, ICMP $ICMP)"
+    check_spis_cross
+    check_counters_rise $A $B
+    adm $B dump p1 | grep -E "Authentication method|CERT:|REMID" | sed 's/^/   B: /'
+    adm $B dump p1 | grep -q "Authentication method: RSA signatures" || fail "B's Phase 1 SA is not RSA-signature authenticated"
+    adm $B dump p1 | grep -q "CERT:  peer authenticated with <C=US, O=E2E, CN=$A>" || fail "B does not show A's certificate"
+    stop_pid "$IKED_A"; stop_pid "$IKED_B"
+    for n in $A $B; do ip netns exec $n "$BIN/ipsecconf" --root "$W/$n" -F; done
+    wait_for 10 no_sas $A || fail "SAs left in A"
 fi
 
 if [[ " $PHASES " == *" strongswan "* ]]; then
