@@ -3,7 +3,8 @@
 // `ikebench xfrm N` times SA installation through XFRM (scripts/kvm/bench-kernel.sh, in a guest with ESP);
 // `ikebench engine [N…]` the engine's cost per datagram and per deadline with N established SAs;
 // `ikebench timers N SECONDS [nat]` the CPU timers and Dead Peer Detection (and, with `nat`, NAT
-// keepalives from behind a NAPT) take with N SAs.
+// keepalives from behind a NAPT) take with N SAs; `ikebench floor [pfs]` the crypto floor of one
+// RSA-signature responder handshake.
 import Foundation
 import IKEConfig
 import IKECrypto
@@ -156,6 +157,17 @@ if CommandLine.arguments.dropFirst().first == "mm1" {
 if CommandLine.arguments.dropFirst().first == "timers" {
     let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
     try timerBenchmark(count: numbers.first ?? 10_000, seconds: numbers.dropFirst().first ?? 120, natted: CommandLine.arguments.contains("nat"))
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "handshake" {
+    let pfs = CommandLine.arguments.contains("pfs")
+    try handshakeBenchmark(count: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200, pfs: pfs)
+    try cryptoFloorBenchmark(pfs: pfs)
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "floor" {
+    try cryptoFloorBenchmark(pfs: CommandLine.arguments.contains("pfs"))
+    try certificateBenchmarks()
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "engine" {

@@ -55,7 +55,7 @@ public struct CertificateCache {
             let rooted = roots.contains { $0.matches(certificate, slot: file) }
             let trusted = rooted || trust.contains { $0.matches(certificate, slot: file) }
             let keyFile = (try? certificate.publicKey.derEncoded()).flatMap { spki in keys.first { $0.publicKey == spki }?.file }
-            let revoked = revocationLists.contains { Certificate.sameName($0.list.issuer, certificate.issuer) && $0.list.revokes(certificate) }
+            let revoked = revocationLists.contains { certificate.named($0.list.issuer, issuer: true) && $0.list.revokes(certificate) }
             entries.append(Entry(id: entries.count + 1, file: file, certificate: certificate, trusted: trusted,
                                  isAuthority: certificate.isAuthority, revoked: revoked, privateKeyFile: keyFile))
             if let key = keys.first(where: { $0.file == keyFile })?.key {
@@ -82,7 +82,7 @@ public struct CertificateCache {
         var chain: [Certificate] = []
         var current = certificate
         while !current.isSelfIssued, chain.count < 4,
-              let issuer = known.first(where: { Certificate.sameName($0.subject, current.issuer) && $0 != current }), !issuer.isSelfIssued {
+              let issuer = known.first(where: { $0.subjectKey == current.issuerKey && $0 != current }), !issuer.isSelfIssued {
             chain.append(issuer)
             current = issuer
         }

@@ -27,7 +27,15 @@ final class EVPKey: @unchecked Sendable {
         let pointer: OpaquePointer
     }
 
-    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    /// Kind and size, read once: EVP_PKEY_is_a looks the name up in OpenSSL 3's name map each time.
+    let kind: AsymmetricKeyKind
+    let bits: Int
+
+    init(taking pointer: OpaquePointer) {
+        self.pointer = pointer
+        kind = EVP_PKEY_is_a(pointer, "RSA") == 1 ? .rsa : EVP_PKEY_is_a(pointer, "DSA") == 1 ? .dsa : .other
+        bits = Int(EVP_PKEY_get_bits(pointer))
+    }
 
     deinit {
         idle.withLock { table in
@@ -63,13 +71,6 @@ final class EVPKey: @unchecked Sendable {
         return try body(context)
     }
 
-    var kind: AsymmetricKeyKind {
-        if EVP_PKEY_is_a(pointer, "RSA") == 1 { return .rsa }
-        if EVP_PKEY_is_a(pointer, "DSA") == 1 { return .dsa }
-        return .other
-    }
-
-    var bits: Int { Int(EVP_PKEY_get_bits(pointer)) }
 
     /// Runs `body` with a fresh operation context on this key.
     func withContext<R>(_ body: (OpaquePointer) throws(CryptoError) -> R) throws(CryptoError) -> R {

@@ -110,12 +110,9 @@ public struct CertificateProblem: Error, Sendable, Equatable, CustomStringConver
 }
 
 extension Certificate {
-    /// A fresh OpenSSL object for the certificate (the caller frees it).
+    /// The certificate's OpenSSL object with a reference for the caller (who frees it).
     func x509() -> OpaquePointer? {
-        der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        X509_up_ref(handle.pointer) == 1 ? handle.pointer : nil
     }
 }
 

@@ -1,5 +1,6 @@
 import IKECrypto
 import IKEConfig
+import Synchronization
 
 /// What signature authentication works with, loaded by the runtime from publickeys/,
 /// ike.privatekeys/ and crls/: our certificates that have a private key (each behind a `Signer`,
@@ -24,7 +25,7 @@ public struct CertificateCredentials: Sendable {
         }
     }
 
-    public var local: [Local]
+    public let local: [Local]
     /// Every certificate of publickeys/, with its slot.
     public var known: [(slot: String, certificate: Certificate)]
     /// The `cert_root` CAs: their names go into our certificate requests.
@@ -39,11 +40,26 @@ public struct CertificateCredentials: Sendable {
         self.verifier = verifier
     }
 
+    /// `local(matching:kind:)`'s answers by selector and kind (the credentials never change once
+    /// made, and every MM1 asks which transforms a rule can offer).
+    private final class Choices: Sendable {
+        let table = Mutex<[String: Int]>([:])
+    }
+    private let choices = Choices()
+
     /// The credential `selector` (a rule's `local_id`) picks, of the key kind `kind`: the first match,
     /// or with an empty selector the only certificate we have a key of that kind for.
     public func local(matching selector: CertificateSelector?, kind: AsymmetricKeyKind) -> Local? {
-        let usable = local.filter { $0.signer.keyKind == kind }
-        guard let selector, !selector.matchesAnything else { return usable.count == 1 ? usable.first : nil }
-        return usable.first { selector.matches($0.certificate, slot: $0.slot) || selector.namesIdentity(of: $0.certificate) }
+        let key = "\(kind)|\(selector?.text ?? "")"
+        if let index = choices.table.withLock({ $0[key] }) { return index >= 0 ? local[index] : nil }
+        let candidates = local.indices.filter { local[$0].signer.keyKind == kind }
+        let chosen: Int?
+        if let selector, !selector.matchesAnything {
+            chosen = candidates.first { selector.matches(local[$0].certificate, slot: local[$0].slot) || selector.namesIdentity(of: local[$0].certificate) }
+        } else {
+            chosen = candidates.count == 1 ? candidates.first : nil
+        }
+        choices.table.withLock { $0[key] = chosen ?? -1 }
+        return chosen.map { local[$0] }
     }
 }

@@ -45,7 +45,7 @@ enum CertificateIdentity {
         switch identity.idType {
         case .derASN1DN:
             guard let name = Certificate.distinguishedName(der: identity.data) else { return false }
-            return Certificate.sameName(name, certificate.subject) || certificate.alternativeNames.contains { $0.hasPrefix("DN=") && Certificate.sameName(String($0.dropFirst(3)), name) }
+            return certificate.named(name) || certificate.alternativeNames.contains { $0.hasPrefix("DN=") && Certificate.sameName(String($0.dropFirst(3)), name) }
         case .ipv4Address, .ipv6Address:
             guard let address = IPAddress(bytes: identity.data) else { return false }
             return certificate.alternativeNames.contains { $0.hasPrefix("IP=") && IPAddress(String($0.dropFirst(3))) == address }

@@ -23,9 +23,9 @@ extension CertificateSelector {
 extension CertificateSelector.Specifier {
     func holds(for certificate: Certificate, slot: String?) -> Bool {
         switch kind {
-        case .subject: return Certificate.sameName(value, certificate.subject)
-        case .dn: return Certificate.sameName(value, certificate.subject) || certificate.alternativeNames.contains { $0.hasPrefix("DN=") && Certificate.sameName(String($0.dropFirst(3)), value) }
-        case .issuer: return Certificate.sameName(value, certificate.issuer)
+        case .subject: return certificate.named(value)
+        case .dn: return certificate.named(value) || certificate.alternativeNames.contains { $0.hasPrefix("DN=") && Certificate.sameName(String($0.dropFirst(3)), value) }
+        case .issuer: return certificate.named(value, issuer: true)
         case .slot: return value == slot
         case .bare:
             if value == slot { return true }
