@@ -41,6 +41,9 @@ static inline int ike_alternative_name(X509 *certificate, int index, char **valu
             *value = OPENSSL_strndup((const char *)ASN1_STRING_get0_data(text), ASN1_STRING_length(text));
         } else if (type == GEN_IPADD) {
             *value = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(name->d.ip), ASN1_STRING_length(name->d.ip));
+        } else if (type == GEN_RID) {
+            char text[128];
+            if (OBJ_obj2txt(text, sizeof text, name->d.registeredID, 1) > 0) *value = OPENSSL_strdup(text);
         } else if (type == GEN_DIRNAME) {
             BIO *bio = BIO_new(BIO_s_mem());
             if (bio != NULL) {
@@ -54,6 +57,17 @@ static inline int ike_alternative_name(X509 *certificate, int index, char **valu
     }
     GENERAL_NAMES_free(names);
     return type;
+}
+
+/* A certificate's validity bounds as text ("Jan  2 03:04:05 2030 GMT"), into `out` (at least 64 bytes). */
+static inline int ike_time_text(const ASN1_TIME *time, char *out, int size) {
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) return 0;
+    int ok = ASN1_TIME_print(bio, time);
+    int length = ok ? BIO_read(bio, out, size - 1) : 0;
+    out[length > 0 ? length : 0] = 0;
+    BIO_free(bio);
+    return length > 0;
 }
 
 /* How many certificates a CRL revokes (the stack macros do not import). */

@@ -22,9 +22,9 @@ struct IKECert {
 
     static let usage = """
         Usage: ikecert [--root DIR] certlocal -ks|-kc -m SIZE -t rsa-sha1|rsa-md5|dsa-sha1 -D DNAME [-A ALTNAME]... [-S START] [-F END] [-f pem|ber]
-               ikecert [--root DIR] certlocal -l | -r SLOT | -a | -e [-f pkcs8] SLOT
-               ikecert [--root DIR] certdb -a | -l | -e [-f pem|ber] CERTSPEC | -r CERTSPEC
-               ikecert [--root DIR] certrldb -a | -l | -e [-f pem|ber] ISSUER | -r ISSUER
+               ikecert [--root DIR] certlocal -l [-v] [SLOT] | -r SLOT | -a | -e [-f pkcs8] SLOT
+               ikecert [--root DIR] certdb -a | -l [-v] [CERTSPEC] | -e [-f pem|ber] CERTSPEC | -r CERTSPEC
+               ikecert [--root DIR] certrldb -a | -l [-v] | -e [-f pem|ber] ISSUER | -r ISSUER
                ikecert tokens
         CERTSPEC: one or more of a slot number, SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn,
         IP=, DNS=, EMAIL=, URI=, DN= (subject alternative names); !TAG=value requires its absence.
@@ -66,10 +66,18 @@ struct IKECert {
         switch options.first {
         case "-ks", "-kc": try generate(selfSigned: options.first == "-ks", Array(options.dropFirst()))
         case "-l":
-            for slot in try slots(privateKeys) {
+            let verbose = options.contains("-v")
+            let wanted = options.dropFirst().filter { $0 != "-v" }
+            let certificates = try slots(publicKeys).compactMap { slot in (try? Certificate(encoded: try read(publicKeys + "/" + slot))).map { (slot, $0) } }
+            for slot in try slots(privateKeys) where wanted.isEmpty || wanted.contains(slot) {
                 let key = try PrivateKey(encoded: try read(privateKeys + "/" + slot))
-                let certificate = (try? Certificate(encoded: try read(publicKeys + "/" + slot))).map { " for <\($0.subject)>" } ?? " (no certificate)"
+                // The certificate whose public key is this key's (certdb -a puts a CA-issued one in another slot).
+                let publicKey = key.publicKey.derEncoded()
+                let paired = certificates.first { (try? $0.1.publicKey.derEncoded()) == publicKey }
+                let certificate = paired.map { " for <\($0.1.subject)> (certificate slot \($0.0))" } ?? " (no certificate)"
                 print("Local ID Slot \(slot): \(key.kind == .dsa ? "DSA" : "RSA") private key, \(key.bits) bits\(certificate)")
+                // -v: everything, the private key included (Solaris warns this is dangerous).
+                if verbose { print(String(decoding: try key.pkcs8PEM(), as: UTF8.self), terminator: "") }
             }
         case "-a":
             // A private key from standard input (PKCS#8 DER or PEM, or PKCS#1): stored as PKCS#8.
@@ -109,8 +117,8 @@ struct IKECert {
             case "-t": type = try value()
             case "-D": subject = try value()
             case "-A": alternatives.append(try value())
-            case "-S": start = try Self.relativeTime(try value())
-            case "-F": end = try Self.relativeTime(try value())
+            case "-S": start = try Self.validityTime(try value())
+            case "-F": end = try Self.validityTime(try value())
             case "-f": format = try value()
             default: throw Failure("unknown option \(options[index])\n\(Self.usage)")
             }
@@ -148,21 +156,84 @@ struct IKECert {
         }
     }
 
-    /// `{+|-}` followed by N and a unit (s, m, h, d, w, M, y), in any combination: seconds from now.
-    static func relativeTime(_ text: String) throws -> Int {
-        guard let sign = text.first, sign == "+" || sign == "-" else { throw Failure("'\(text)': times are relative ({+|-}[Ns][Nm][Nh][Nd][Nw][NM][Ny])") }
-        var total = 0, number = ""
+    /// A validity bound (-S, -F) as seconds from `now`: relative, `{+|-}` with N and a unit (s, m, h,
+    /// d, w fixed-length; M and y by the calendar, an overflowing day rolling forward: Jan 31 + 1M is
+    /// Mar 3), in any combination; or an absolute local date and time in one of the `getdate`
+    /// formats Solaris's /etc/datemsk commonly holds (2030-01-31, 2030-01-31 12:00[:00],
+    /// 01/31/2030 [12:00:00], Jan 31 2030, 31 Jan 2030).
+    static func validityTime(_ text: String, now: Int = Int(time(nil))) throws -> Int {
+        guard let sign = text.first, sign == "+" || sign == "-" else { return try absoluteTime(text) - now }
+        var seconds = 0, months = 0, number = ""
         for character in text.dropFirst() {
             if character.isNumber { number.append(character); continue }
-            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400]
-            guard let unit = units[character], let count = Int(number) else { throw Failure("'\(text)' is not a relative time") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: unit)
-            guard !overflow else { throw Failure("'\(text)' is too far") }
-            total += product
+            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400]
+            guard let count = Int(number), count <= 1_000_000 else { throw Failure("'\(text)' is not a relative time ({+|-}[Ns][Nm][Nh][Nd][Nw][NM][Ny])") }
+            switch character {
+            case "M": months += count
+            case "y": months += 12 * count
+            default:
+                guard let unit = units[character] else { throw Failure("'\(text)' is not a relative time ({+|-}[Ns][Nm][Nh][Nd][Nw][NM][Ny])") }
+                seconds += count * unit
+            }
             number = ""
         }
-        guard number.isEmpty else { throw Failure("'\(text)' ends without a unit") }
-        return sign == "-" ? -total : total
+        guard number.isEmpty, text.count > 1 else { throw Failure("'\(text)' ends without a unit") }
+        let direction = sign == "-" ? -1 : 1
+        guard months > 0 else { return direction * seconds }
+        var clock = time_t(now), parts = tm()
+        gmtime_r(&clock, &parts)
+        let (month, overflow) = Int(parts.tm_mon).addingReportingOverflow(direction * months)
+        guard !overflow, let field = Int32(exactly: month) else { throw Failure("'\(text)' is too far") }
+        parts.tm_mon = field
+        let moved = Int(timegm(&parts))
+        return moved - now + direction * seconds
+    }
+
+    static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    /// An absolute local date: YYYY-MM-DD, MM/DD/YYYY, "Mon DD YYYY" or "DD Mon YYYY", optionally
+    /// followed by HH:MM or HH:MM:SS.
+    static func absoluteTime(_ text: String) throws -> Int {
+        let failure = Failure("'\(text)' is neither a relative time ({+|-}[Ns][Nm][Nh][Nd][Nw][NM][Ny]) nor a date (YYYY-MM-DD [HH:MM[:SS]], MM/DD/YYYY, Mon DD YYYY)")
+        let words = text.split(separator: " ").map(String.init)
+        var year: Int?, month: Int?, day: Int?, clockWords = words
+        if let first = words.first, first.contains("-") {
+            let parts = first.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3 else { throw failure }
+            (year, month, day) = (parts[0], parts[1], parts[2])
+            clockWords = Array(words.dropFirst())
+        } else if let first = words.first, first.contains("/") {
+            let parts = first.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 3 else { throw failure }
+            (month, day, year) = (parts[0], parts[1], parts[2])
+            clockWords = Array(words.dropFirst())
+        } else if words.count >= 3 {
+            let named = words[0..<3].map { $0.lowercased() }
+            if let index = monthNames.firstIndex(where: { named[0].hasPrefix($0) }) {
+                (month, day, year) = (index + 1, Int(named[1]), Int(named[2]))
+            } else if let index = monthNames.firstIndex(where: { named[1].hasPrefix($0) }) {
+                (day, month, year) = (Int(named[0]), index + 1, Int(named[2]))
+            }
+            clockWords = Array(words.dropFirst(3))
+        }
+        guard let year, let month, let day, (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day), clockWords.count <= 1 else { throw failure }
+        var hour = 0, minute = 0, second = 0
+        if let clock = clockWords.first {
+            let parts = clock.split(separator: ":").compactMap { Int($0) }
+            guard (2...3).contains(parts.count), (0...23).contains(parts[0]), (0...59).contains(parts[1]), parts.count == 2 || (0...60).contains(parts[2]) else { throw failure }
+            (hour, minute, second) = (parts[0], parts[1], parts.count == 3 ? parts[2] : 0)
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        parts.tm_isdst = -1
+        let seconds = mktime(&parts)
+        guard seconds != -1 else { throw failure }
+        return Int(seconds)
     }
 
     // MARK: certdb
@@ -177,12 +248,23 @@ struct IKECert {
             try write(publicKeys + "/\(slot)", Array(Self.pem(certificate.der, label: "CERTIFICATE").utf8), mode: 0o644, directoryMode: 0o755)
             print("Certificate added to database (slot \(slot)): <\(certificate.subject)>")
         case "-l":
+            let verbose = options.contains("-v")
+            let specifiers = options.dropFirst().filter { $0 != "-v" }
+            let keys = Set(try slots(privateKeys).compactMap { slot in (try? PrivateKey(encoded: try read(privateKeys + "/" + slot)))?.publicKey.derEncoded() })
             for slot in try slots(publicKeys) {
-                guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)) else { continue }
-                let key = FileManager.default.fileExists(atPath: privateKeys + "/" + slot) ? " (private key available)" : ""
-                print("Certificate Slot Name: \(slot)   Key Type: \(try PublicKeyKind.of(certificate))\(key)")
+                guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)),
+                      specifiers.allSatisfy({ Self.specifier($0, matches: certificate, slot: slot) }) else { continue }
+                let paired = (try? certificate.publicKey.derEncoded()).map(keys.contains) ?? false
+                print("Certificate Slot Name: \(slot)   Key Type: \(try PublicKeyKind.of(certificate))\(paired ? " (private key available)" : "")")
                 print("\tSubject Name: <\(certificate.subject)>")
                 print("\tIssuer Name: <\(certificate.issuer)>")
+                if verbose {
+                    let validity = certificate.validity
+                    print("\tSerial Number: \(certificate.serialHex)")
+                    print("\tValidity: not before \(validity.notBefore), not after \(validity.notAfter)")
+                    for name in certificate.alternativeNames { print("\tSubject Alternative Name: \(name)") }
+                    if certificate.isAuthority { print("\tCertificate authority (basic constraints CA)") }
+                }
             }
         case "-e":
             var rest = Array(options.dropFirst()), format = "pem"
@@ -210,9 +292,15 @@ struct IKECert {
             try write(revocationLists + "/\(slot)", Array(Self.pem(list.der, label: "X509 CRL").utf8), mode: 0o644, directoryMode: 0o755)
             print("CRL added to database (slot \(slot)): issued by <\(list.issuer)>, \(list.revokedCount) revoked")
         case "-l":
+            let verbose = options.contains("-v")
             for slot in try slots(revocationLists) {
                 guard let list = try? RevocationList(encoded: try read(revocationLists + "/" + slot)) else { continue }
                 print("Certificate Revocation List Slot \(slot): issued by <\(list.issuer)>, \(list.revokedCount) certificates revoked")
+                if verbose {
+                    for serial in list.revokedSerials.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                        print("\tRevoked serial: \(serial.map { String($0 >> 4, radix: 16, uppercase: true) + String($0 & 0x0F, radix: 16, uppercase: true) }.joined(separator: ":"))")
+                    }
+                }
             }
         case "-e", "-r":
             var rest = Array(options.dropFirst()), format = "pem"
@@ -260,7 +348,7 @@ struct IKECert {
             holds = Certificate.sameName(String(text.dropFirst(7)), certificate.issuer)
         } else if text.hasPrefix("SUBJECT=") {
             holds = Certificate.sameName(String(text.dropFirst(8)), certificate.subject)
-        } else if let equals = text.firstIndex(of: "="), ["IP", "DNS", "EMAIL", "URI", "DN"].contains(text[..<equals].uppercased()) {
+        } else if let equals = text.firstIndex(of: "="), ["IP", "DNS", "EMAIL", "URI", "DN", "RID"].contains(text[..<equals].uppercased()) {
             let tag = text[..<equals].uppercased(), value = text[text.index(after: equals)...]
             holds = certificate.alternativeNames.contains { name in
                 guard let split = name.firstIndex(of: "="), name[..<split] == tag else { return false }

@@ -117,6 +117,7 @@ struct IKECertTests {
         let added = try Self.run(root, ["certrldb", "-a"], input: crl)
         #expect(added.status == 0 && added.standardOutput.contains("issued by <C=US, O=Example, CN=Root CA>, 0 revoked"), "\(added.standardOutput)\(added.standardError)")
         #expect(try Self.run(root, ["certrldb", "-l"]).standardOutput.contains("Certificate Revocation List Slot 0: issued by <C=US, O=Example, CN=Root CA>"))
+        #expect(try Self.run(root, ["certrldb", "-l", "-v"]).standardOutput.contains("Certificate Revocation List Slot 0"))
         let exported = try Self.run(root, ["certrldb", "-e", "ISSUER=C=US, O=Example, CN=Root CA"])
         #expect(exported.standardOutput.hasPrefix("-----BEGIN X509 CRL-----"))
         #expect(try RevocationList(encoded: Array(exported.standardOutput.utf8)) == RevocationList(encoded: Array(crl.utf8)))
@@ -148,7 +149,7 @@ struct IKECertTests {
         (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "nonsense"], "is not TYPE=value"),
         (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-A", "FAX=1"], "unknown alternative name tag FAX"),
         (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-S", "+1d", "-F", "+1h"], "must be after its start"),
-        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-F", "tomorrow"], "times are relative"),
+        (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "CN=x", "-F", "tomorrow"], "neither a relative time"),
         (["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1"], "-m SIZE, -t TYPE and -D DNAME are required"),
         (["tokens"], "PKCS#11 tokens are not supported yet"),
         (["certdb", "-a", "-T", "token"], "PKCS#11 tokens are not supported yet"),
@@ -159,6 +160,34 @@ struct IKECertTests {
         let result = try Self.run(root, arguments)
         #expect(result.status == 1 && result.standardError.contains(message), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/inet/secret/ike.privatekeys/0"), "nothing stored")
+    }
+}
+
+extension IKECertTests {
+    @Test("certlocal -S/-F take absolute dates and calendar months and years; certdb -l -v shows validity, serial and alternative names (RID= too), filtered by certspec")
+    func datesAndVerboseListing() throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let made = try Self.run(root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=dated", "-A", "RID=1.2.3.4",
+                                       "-S", "2030-01-31 12:00", "-F", "Jan 31 2031"])
+        #expect(made.status == 0, "\(made.standardError)")
+        let listed = try Self.run(root, ["certdb", "-l", "-v", "RID=1.2.3.4"]).standardOutput
+        #expect(listed.contains("<C=US, O=Example, CN=dated>") && listed.contains("Subject Alternative Name: RID=1.2.3.4"), "\(listed)")
+        // Local time: the hour in GMT depends on the zone, the dates do not (for zones within a day).
+        #expect(listed.contains("not before Jan 31") && listed.contains("2030 GMT") && listed.contains("not after Jan 3") && listed.contains("2031 GMT"), "\(listed)")
+        #expect(listed.contains("Serial Number:") && listed.contains("Certificate authority"), "\(listed)")
+        let year = try Self.run(root, ["certlocal", "-ks", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, O=Example, CN=yearly", "-F", "+1y"])
+        #expect(year.status == 0)
+        var now = time(nil), parts = tm()
+        gmtime_r(&now, &parts)
+        let yearly = try Self.run(root, ["certdb", "-l", "-v", "C=US, O=Example, CN=yearly"]).standardOutput
+        #expect(yearly.contains("\(Int(parts.tm_year) + 1901) GMT") && !yearly.contains("CN=dated"), "\(yearly)")
+        for bad in ["2030-13-01", "yesterday", "+5", "+3q", "01/32/2030"] {
+            let refused = try Self.run(root, ["certlocal", "-kc", "-m", "2048", "-t", "rsa-sha1", "-D", "C=US, CN=x", "-S", bad])
+            #expect(refused.status != 0 && refused.standardError.contains(bad), "\(bad): \(refused.standardError)")
+        }
+        let keys = try Self.run(root, ["certlocal", "-l", "-v", "0"]).standardOutput
+        #expect(keys.contains("Local ID Slot 0: RSA private key, 2048 bits for <C=US, O=Example, CN=dated>") && keys.contains("BEGIN PRIVATE KEY") && !keys.contains("Slot 1"), "\(keys)")
     }
 }
 

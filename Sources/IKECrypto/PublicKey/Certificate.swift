@@ -59,6 +59,21 @@ public struct Certificate: Sendable, Equatable {
         return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(integer))))
     }
 
+    /// The validity bounds as OpenSSL prints them (`Dec  1 18:00:00 2026 GMT`).
+    public var validity: (notBefore: String, notAfter: String) {
+        func text(_ time: UnsafePointer<ASN1_TIME>?) -> String {
+            var buffer = [CChar](repeating: 0, count: 64)
+            guard let time, ike_time_text(time, &buffer, Int32(buffer.count)) == 1 else { return "?" }
+            return String(cString: buffer)
+        }
+        return (text(X509_get0_notBefore(handle.pointer)), text(X509_get0_notAfter(handle.pointer)))
+    }
+
+    /// The serial number in hex, as certificate listings show it.
+    public var serialHex: String {
+        serial.map { byte in String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0x0F, radix: 16, uppercase: true) }.joined(separator: ":")
+    }
+
     /// The certificate's public key.
     public var publicKey: PublicKey {
         get throws(CryptoError) {
@@ -107,6 +122,7 @@ public struct Certificate: Sendable, Equatable {
             case GEN_EMAIL: names.append("EMAIL=\(text)")
             case GEN_URI: names.append("URI=\(text)")
             case GEN_DIRNAME: names.append("DN=\(text)")
+            case GEN_RID: names.append("RID=\(text)")
             case GEN_IPADD:
                 let bytes = text.split(separator: ":").compactMap { UInt8($0, radix: 16) }
                 if let address = IPAddress(bytes: bytes) { names.append("IP=\(address)") }

@@ -48,7 +48,8 @@ public struct CertificateRequest: Sendable {
         case "EMAIL": return "email:\(value)"
         case "URI": return "URI:\(value)"
         case "DN": return "dirName:\(value)"
-        default: throw CryptoError(.invalidKey, "unknown alternative name tag \(tag) (IP=, DNS=, EMAIL=, URI=, DN=)")
+        case "RID": return "RID:\(value)"
+        default: throw CryptoError(.invalidKey, "unknown alternative name tag \(tag) (IP=, DNS=, EMAIL=, URI=, DN=, RID=)")
         }
     }
 

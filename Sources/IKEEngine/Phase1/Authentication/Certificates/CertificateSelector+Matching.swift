@@ -30,9 +30,8 @@ extension CertificateSelector.Specifier {
         case .bare:
             if value == slot { return true }
             return certificate.alternativeNames.contains { $0.split(separator: "=", maxSplits: 1).last.map(String.init)?.lowercased() == value.lowercased() }
-        case .ip, .dns, .email, .uri:
+        case .ip, .dns, .email, .uri, .rid:
             return certificate.alternativeNames.contains { $0.lowercased() == "\(kind.rawValue)=\(value)".lowercased() }
-        case .rid: return false
         }
     }
 }
