@@ -17,11 +17,12 @@ struct CertificateAuthenticationTests {
     static let responder = TestPKI.issue("C=US, O=IKE Test, CN=responder", alternativeNames: ["IP=10.0.0.2", "DNS=responder.example", "EMAIL=ike@responder.example"],
                                          by: TestPKI.intermediate, key: TestPKI.keys[4])
 
-    static func config(localIDType: String = "dn", localID: String, remoteIDs: [String] = [""], extra: String = "") -> String {
+    static func config(localIDType: String = "dn", localID: String, remoteIDs: [String] = [""], extra: String = "",
+                       transform: String = "p1_xform { auth_method rsa_sig oakley_group 14 auth_alg sha256 encr_alg aes(128) }") -> String {
         """
         retry_timer_init 0.5
         retry_limit 3
-        p1_xform { auth_method rsa_sig oakley_group 14 auth_alg sha256 encr_alg aes(128) }
+        \(transform)
         \(extra)
         { label "certs" local_addr 10.0.0.0/16 remote_addr 10.0.0.0/16 local_id_type \(localIDType) local_id "\(localID)" \(remoteIDs.map { "remote_id \"\($0)\"" }.joined(separator: " ")) }
         """

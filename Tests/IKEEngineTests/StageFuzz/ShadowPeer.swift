@@ -17,9 +17,9 @@ struct ShadowPeer {
     let responderCookie: Cookie
     let transcript: Transcript
 
-    /// Derives the keys of the transcript's Phase 1 (pre-shared key, AES-128, SHA-1 as the fuzz
-    /// scenario configures).
-    init(_ transcript: Transcript, presharedKey: [UInt8], group: DHGroup) throws {
+    /// Derives the keys of the transcript's Phase 1 (pre-shared key or signatures, AES-128, SHA-1 as
+    /// the fuzz scenario configures).
+    init(_ transcript: Transcript, method: Phase1KeySchedule.Method, group: DHGroup) throws {
         self.transcript = transcript
         let toResponder = transcript.inbox(1), toInitiator = transcript.inbox(0)
         let mm1 = try ISAKMPMessage.decode(toResponder[0].bytes), mm2 = try ISAKMPMessage.decode(toInitiator[0].bytes)
@@ -30,7 +30,7 @@ struct ShadowPeer {
         else { throw ShadowError("the transcript has no complete Main Mode") }
         let initiatorKey = try transcript.nodes[0].pool.key(group, index: 0)
         let secret = try transcript.nodes[0].pool.secret(initiatorKey, peer: ke2)
-        keys = try Phase1KeySchedule(method: .preSharedKey(SecretBytes(presharedKey)), hash: .sha1, sharedSecret: secret,
+        keys = try Phase1KeySchedule(method: method, hash: .sha1, sharedSecret: secret,
                                      initiatorCookie: mm1.header.initiatorCookie.bytes, responderCookie: mm2.header.responderCookie.bytes,
                                      initiatorNonce: ni, responderNonce: nr, encryptionKeyLength: 16)
         cipher = try CBCCipher(.aesCBC, keyLength: 16)

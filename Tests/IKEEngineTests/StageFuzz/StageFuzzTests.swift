@@ -1,5 +1,6 @@
 import IKEConfig
 @testable import IKEEngine
+import IKETestSupport
 import IPsecTypes
 import ISAKMP
 import Testing
@@ -51,6 +52,29 @@ struct StageFuzzTests {
         let outcome = fuzzer.inject(try fuzzer.build(stage, seed: 1, mutate: false), at: stage)
         #expect(outcome.effects.contains { if case .send = $0 { true } else { false } }, "\(stage): the target answers")
         try Self.mutate(stage, fuzzer, cases: max(1, StageFuzzer.casesPerStage / 4))
+    }
+
+    /// The same transcript authenticated with RSA signatures (CA-issued certificates, fragmentation
+    /// off so that every message is one datagram): MM5 carries ID, CERT and SIG, the responder's
+    /// check and signature run as a compute job.
+    static func signatureFuzzer() throws -> StageFuzzer {
+        func settings(_ identity: TestPKI.Identity) throws -> EngineSettings {
+            var settings = try CertificateAuthenticationTests.settings(identity, config: CertificateAuthenticationTests.config(
+                localID: identity.certificate.subject, transform: "p1_xform { auth_method rsa_sig oakley_group 19 auth_alg sha1 encr_alg aes(128) }"))
+            settings.fragmentation = false
+            return settings
+        }
+        let transcript = Transcript(initiator: try settings(CertificateAuthenticationTests.initiator), responder: try settings(CertificateAuthenticationTests.responder))
+        return try StageFuzzer(transcript: transcript, signer: CertificateAuthenticationTests.initiator.key, group: DHGroup(rawValue: 19))
+    }
+
+    @Test("with RSA signatures (ID, CERT, SIG in MM5/MM6): the unmutated messages progress, mutated ones never trap or go silent", arguments: FuzzStage.allCases)
+    func signatureStages(_ stage: FuzzStage) throws {
+        let fuzzer = try Self.signatureFuzzer()
+        #expect(fuzzer.transcript.inbox(0).count == 4 && fuzzer.transcript.inbox(1).count == 5, "MM2 MM4 MM6 QM2 / MM1 MM3 MM5 QM1 QM3")
+        let outcome = fuzzer.inject(try fuzzer.build(stage, seed: 1, mutate: false), at: stage)
+        #expect(outcome.effects.contains { if case .send = $0 { true } else { false } }, "\(stage): the target answers")
+        try Self.mutate(stage, fuzzer, cases: max(1, StageFuzzer.casesPerStage / 10))
     }
 
     static func mutate(_ stage: FuzzStage, _ fuzzer: StageFuzzer, cases: Int) throws {

@@ -1,3 +1,4 @@
+import IKECrypto
 import Foundation
 @testable import IKEEngine
 import IPsecTypes
@@ -48,9 +49,33 @@ struct StageFuzzer {
     let transcript: Transcript
     let shadow: ShadowPeer
 
+    /// The initiator's signer when the transcript authenticates with RSA signatures: MM5's SIG is
+    /// made again over the recomputed HASH_I, as the hash is for pre-shared keys.
+    let signer: (any Signer)?
+    /// Signatures already made, by hash (PKCS#1 v1.5 is deterministic; most cases keep the ID).
+    private let signatures = SignatureMemo()
+
+    final class SignatureMemo: @unchecked Sendable {
+        var table: [[UInt8]: [UInt8]] = [:]
+    }
+
     init(transcript: Transcript, presharedKey: [UInt8], group: DHGroup) throws {
         self.transcript = transcript
-        shadow = try ShadowPeer(transcript, presharedKey: presharedKey, group: group)
+        shadow = try ShadowPeer(transcript, method: .preSharedKey(SecretBytes(presharedKey)), group: group)
+        signer = nil
+    }
+
+    init(transcript: Transcript, signer: any Signer, group: DHGroup) throws {
+        self.transcript = transcript
+        shadow = try ShadowPeer(transcript, method: .signature, group: group)
+        self.signer = signer
+    }
+
+    func signature(over hash: [UInt8]) -> [UInt8] {
+        if let known = signatures.table[hash] { return known }
+        let made = (try? signer?.sign(hash)) ?? []
+        signatures.table[hash] = made
+        return made
     }
 
     /// The global delivery index of node `node`'s `k`-th datagram.
@@ -78,9 +103,13 @@ struct StageFuzzer {
             let index = deliveryIndex(node: node, inboxIndex!)
             let (header, raw) = try shadow.open(index)
             var payloads = change(raw)
-            if maybe(0.9), let id = payloads.first(where: { $0.type == PayloadType.identification.rawValue }),
-               let hash = payloads.firstIndex(where: { $0.type == PayloadType.hash.rawValue }) {
-                payloads[hash].body = shadow.initiatorHash(idBody: id.body)
+            if maybe(0.9), let id = payloads.first(where: { $0.type == PayloadType.identification.rawValue }) {
+                if let hash = payloads.firstIndex(where: { $0.type == PayloadType.hash.rawValue }) {
+                    payloads[hash].body = shadow.initiatorHash(idBody: id.body)
+                }
+                if signer != nil, let sig = payloads.firstIndex(where: { $0.type == PayloadType.signature.rawValue }) {
+                    payloads[sig].body = signature(over: shadow.initiatorHash(idBody: id.body))
+                }
             }
             return shadow.seal(header, payloads, before: index, padding: mutator.int(0...1))
         case .quickMode1, .quickMode2:
