@@ -19,7 +19,6 @@ swift build -c release --product ikecert >/dev/null
 swift build -c release --product ikebench >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 IKED=$BIN/in.iked
-TICKS=$(getconf CLK_TCK)
 
 cleanup() { bash $H down $ID >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -75,7 +74,9 @@ charon-systemd {
 CONF
 }
 
-cpu_of() { awk -v t="$TICKS" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+# CPU seconds of every thread of process $1, from the scheduler's nanosecond accounting
+# (/proc/PID/task/*/schedstat), not the tick-sampled utime+stime.
+cpu_of() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ total += $1 } END { printf "%.6f", total / 1e9 }'; }
 
 start_initiator() {
     local conf=$DIR/init
