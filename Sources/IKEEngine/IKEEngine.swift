@@ -39,6 +39,8 @@ public final class IKEEngine {
     /// The responder's half-open Phase 1 SAs, counted globally and per peer.
     var halfOpenSAs = HalfOpenLimiter()
     var nextToken: UInt64 = 1
+    /// Bytes held by fragment reassemblies across all SAs (bounded by FragmentReassembly.maximumTotalBytes).
+    var reassemblyBytes = 0
 
     struct HalfOpenKey: Hashable {
         var initiatorCookie: Cookie

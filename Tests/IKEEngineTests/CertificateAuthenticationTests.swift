@@ -261,3 +261,45 @@ struct FragmentationTests {
         #expect(try Fragment.parse(message) == nil)
     }
 }
+
+extension FragmentationTests {
+    @Test("what fragments of many half-open SAs can make the engine hold is bounded globally, and released when an SA goes")
+    func globalReassemblyBound() throws {
+        let settings = try Self.settings(Self.responder)
+        let engine = IKEEngine(settings: settings, random: SeededRandom(seed: 9))
+        let local = Endpoint(address: IPAddress("10.0.0.2")!, port: 500)
+        // Half-open SAs from many peers (MM1 each), then 36 KiB of fragments (never the last) to every one.
+        let mm1 = { (index: Int) -> (Datagram, Cookie) in
+            let cookie = Cookie((0..<8).map { UInt8(truncatingIfNeeded: index >> ($0 * 4)) | 0x80 })
+            let transform = TransformPayload(number: 1, transformID: 1, attributes: [
+                .basic(1, 7), .basic(14, 128), .basic(2, 4), .basic(3, AuthenticationMethod.rsaSignature.rawValue), .basic(4, 14), .basic(11, 1), .integer(12, 3600)])
+            let offer = Payload(.securityAssociation(SecurityAssociationPayload(proposals: [ProposalPayload(number: 1, protocolID: .isakmp, transforms: [transform])])))
+            let message = ISAKMPMessage(header: ISAKMPHeader(initiatorCookie: cookie, exchangeType: .identityProtection), body: .payloads([offer]))
+            return (Datagram(bytes: message.encoded(), local: local, remote: Endpoint(address: IPAddress("10.0.\(1 + index / 200).\(1 + index % 200)")!, port: 500)), cookie)
+        }
+        var peers: [(Datagram, Cookie)] = []
+        for index in 0..<120 {
+            let (datagram, cookie) = mm1(index)
+            let effects = engine.handle(.datagram(datagram), at: EngineInstant(nanoseconds: 1))
+            guard case .send(let answer)? = effects.first(where: { if case .send = $0 { true } else { false } }),
+                  let reply = try? ISAKMPMessage.decode(answer.bytes) else { continue }
+            peers.append((datagram, Cookie(reply.header.responderCookie.bytes)))
+            _ = cookie
+        }
+        #expect(peers.count == 120)
+        let chunk = [UInt8](repeating: 0x42, count: 1200)
+        for (datagram, responderCookie) in peers {
+            let initiator = try ISAKMPMessage.decode(datagram.bytes).header.initiatorCookie
+            for number in 1...30 {
+                let fragment = Fragment(header: ISAKMPHeader(initiatorCookie: initiator, responderCookie: responderCookie, exchangeType: .identityProtection),
+                                        id: 1, number: UInt8(number), isLast: false, data: chunk)
+                _ = engine.handle(.datagram(Datagram(bytes: fragment.encoded(), local: local, remote: datagram.remote)), at: EngineInstant(nanoseconds: 2))
+            }
+        }
+        #expect(engine.reassemblyBytes <= FragmentReassembly.maximumTotalBytes, "\(engine.statistics)")
+        #expect(engine.reassemblyBytes > FragmentReassembly.maximumTotalBytes - 64 * 1024, "the budget filled: \(engine.reassemblyBytes) \(engine.statistics)")
+        // The half-open SAs expire (expire_timer): what they held is released.
+        _ = engine.handle(.tick, at: EngineInstant(nanoseconds: 0).adding(seconds: 400))
+        #expect(engine.reassemblyBytes == 0)
+    }
+}

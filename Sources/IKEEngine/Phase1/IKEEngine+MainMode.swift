@@ -249,6 +249,7 @@ extension IKEEngine {
             if sa.role == .initiator { statistics.phase1CurrentInitiator -= 1 } else { statistics.phase1CurrentResponder -= 1 }
         }
         sa.state = .dead
+        dropReassembly(of: sa)
         phase1.remove(sa)
         halfOpenSAs.leave(sa.handle)
         if halfOpen[HalfOpenKey(initiatorCookie: sa.initiatorCookie, peer: sa.remote)] == sa.handle {

@@ -11,10 +11,15 @@ struct FragmentReassembly {
     static let maximumFragments = 32
     static let maximumBytes = 64 * 1024
 
+    /// What all reassemblies together may hold: a flood of half-open SAs each sending fragments
+    /// cannot make the engine hold more (5,000 half-open SAs × 64 KiB would be 320 MB).
+    static let maximumTotalBytes = 4 * 1024 * 1024
+
     let id: UInt16
     private var pieces: [UInt8: [UInt8]] = [:]
     private var lastNumber: UInt8?
-    private var bytes = 0
+    /// The bytes held so far.
+    private(set) var bytes = 0
 
     init(id: UInt16) { self.id = id }
 

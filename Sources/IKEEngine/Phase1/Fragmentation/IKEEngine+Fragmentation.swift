@@ -34,16 +34,26 @@ extension IKEEngine {
             return
         }
         statistics.fragmentsReceived += 1
-        if sa.reassembly?.id != fragment.id { sa.reassembly = FragmentReassembly(id: fragment.id) }
-        switch sa.reassembly?.add(fragment) ?? .incomplete {
+        if sa.reassembly?.id != fragment.id { dropReassembly(of: sa) }
+        guard reassemblyBytes + fragment.data.count <= FragmentReassembly.maximumTotalBytes else {
+            statistics.malformedDropped += 1
+            log(.info, .operational, "dropped a fragment from \(datagram.remote): \(reassemblyBytes) bytes of fragments already held")
+            return
+        }
+        var reassembly = sa.reassembly ?? FragmentReassembly(id: fragment.id)
+        let before = reassembly.bytes
+        let outcome = reassembly.add(fragment)
+        reassemblyBytes += reassembly.bytes - before
+        sa.reassembly = reassembly
+        switch outcome {
         case .incomplete:
             return
         case .refused(let why):
-            sa.reassembly = nil
+            dropReassembly(of: sa)
             statistics.malformedDropped += 1
             log(.info, .operational, "dropped the fragments of a message from \(datagram.remote): \(why)")
         case .complete(let message):
-            sa.reassembly = nil
+            dropReassembly(of: sa)
             // A message made of fragments must not be a fragment itself.
             guard message.count > 16, message[16] != PayloadType.fragment.rawValue else {
                 statistics.malformedDropped += 1
@@ -51,6 +61,12 @@ extension IKEEngine {
             }
             receiveWhole(Datagram(bytes: message, local: datagram.local, remote: datagram.remote))
         }
+    }
+
+    /// Forgets the message `sa`'s peer was sending in fragments (done, refused, replaced, or the SA gone).
+    func dropReassembly(of sa: Phase1SA) {
+        reassemblyBytes -= sa.reassembly?.bytes ?? 0
+        sa.reassembly = nil
     }
 }
 
