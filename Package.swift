@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ikecert",
-            dependencies: ["IKECrypto"],
+            dependencies: ["IKEConfig", "IKECrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import IKEConfig
 import IKECrypto
 #if canImport(Glibc)
 import Glibc
@@ -327,7 +328,7 @@ struct IKECert {
 
     /// The first certificate a certspec names (§6.3): each argument one specifier — a slot number,
     /// SLOT=n, SUBJECT=dn or a bare subject DN, ISSUER=dn, or a subject alternative name IP=, DNS=,
-    /// EMAIL=, URI=, DN= —, `!` before a tag requiring its absence; all must hold.
+    /// EMAIL=, URI=, DN=, RID= —, `!` before a tag requiring its absence; all must hold.
     func find(_ specifiers: [String]) throws -> (String, Certificate) {
         for slot in try slots(publicKeys) {
             guard let certificate = try? Certificate(encoded: try read(publicKeys + "/" + slot)) else { continue }
@@ -336,29 +337,11 @@ struct IKECert {
         throw Failure("no certificate matches '\(specifiers.joined(separator: " "))'")
     }
 
+    /// One certspec argument: a selector of its own (ike.config's cert-sel language), matched as the
+    /// daemon matches `cert_root` and `cert_trust`; one that does not parse matches nothing.
     static func specifier(_ specifier: String, matches certificate: Certificate, slot: String) -> Bool {
-        let negated = specifier.hasPrefix("!")
-        let text = negated ? String(specifier.dropFirst()) : specifier
-        let holds: Bool
-        if text == slot || text == "SLOT=\(slot)" {
-            holds = true
-        } else if text.hasPrefix("SLOT=") || Int(text) != nil {
-            holds = false
-        } else if text.hasPrefix("ISSUER=") {
-            holds = Certificate.sameName(String(text.dropFirst(7)), certificate.issuer)
-        } else if text.hasPrefix("SUBJECT=") {
-            holds = Certificate.sameName(String(text.dropFirst(8)), certificate.subject)
-        } else if let equals = text.firstIndex(of: "="), ["IP", "DNS", "EMAIL", "URI", "DN", "RID"].contains(text[..<equals].uppercased()) {
-            let tag = text[..<equals].uppercased(), value = text[text.index(after: equals)...]
-            holds = certificate.alternativeNames.contains { name in
-                guard let split = name.firstIndex(of: "="), name[..<split] == tag else { return false }
-                let theirs = name[name.index(after: split)...]
-                return tag == "DN" ? Certificate.sameName(String(value), String(theirs)) : theirs.lowercased() == value.lowercased()
-            }
-        } else {
-            holds = Certificate.sameName(text, certificate.subject)
-        }
-        return holds != negated
+        guard case .success(let selector) = CertificateSelector.parse(specifier) else { return false }
+        return selector.matches(certificate, slot: slot)
     }
 
     // MARK: Files
@@ -415,7 +398,7 @@ struct IKECert {
 /// The key type of a certificate's public key, as certdb -l names it.
 enum PublicKeyKind {
     static func of(_ certificate: Certificate) throws -> String {
-        let key = try PublicKey(certificateDER: certificate.der)
+        let key = try certificate.publicKey
         return "\(key.kind == .dsa ? "DSA" : "RSA")-\(key.bits)"
     }
 }

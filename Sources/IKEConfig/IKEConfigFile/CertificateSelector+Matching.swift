@@ -1,5 +1,4 @@
 import IKECrypto
-import IKEConfig
 
 extension CertificateSelector {
     /// Whether `certificate` (in publickeys/ under `slot`) satisfies the selector: every include holds
@@ -14,7 +13,7 @@ extension CertificateSelector {
 
     /// Whether the selector is a bare identity (an address, host name or mailbox) that the
     /// certificate carries as a subject alternative name — Solaris's `local_id "10.1.86.51"`.
-    func namesIdentity(of certificate: Certificate) -> Bool {
+    public func namesIdentity(of certificate: Certificate) -> Bool {
         guard specifiers.count == 1, let only = specifiers.first, !only.negated, only.kind == .bare else { return false }
         return certificate.alternativeNames.contains { $0.split(separator: "=", maxSplits: 1).last.map(String.init)?.lowercased() == only.value.lowercased() }
     }
