@@ -49,8 +49,13 @@ public struct Fragment: Equatable, Sendable {
         return Fragment(header: header, id: id, number: number, isLast: flags & lastFlag != 0, data: reader.readRest())
     }
 
-    /// The datagram of this fragment.
+    /// The largest fragment data a payload length can describe.
+    public static let maximumData = Int(UInt16.max) - 8
+
+    /// The datagram of this fragment (`data` beyond `maximumData` is cut there: a payload length
+    /// cannot say more).
     public func encoded() -> [UInt8] {
+        let data = self.data.prefix(Self.maximumData)
         var header = self.header
         header.nextPayload = .fragment
         header.flags = []
@@ -71,7 +76,7 @@ public struct Fragment: Equatable, Sendable {
     /// bytes each, under fragment ID `id`; nil when it would take more than 255 fragments.
     public static func split(_ message: [UInt8], id: UInt16, maximum: Int) -> [[UInt8]]? {
         var reader = ByteReader(message)
-        guard let header = try? ISAKMPHeader.decode(&reader), maximum > overhead else { return nil }
+        guard let header = try? ISAKMPHeader.decode(&reader), maximum > overhead, maximum - overhead <= maximumData else { return nil }
         let size = maximum - overhead
         let count = (message.count + size - 1) / size
         guard count > 0, count <= 255 else { return nil }
